@@ -1,0 +1,100 @@
+// detect → parse → normalise → identify, for one report. No I/O: used by `scanhub parse` and ingest.
+import { AppError, ReportFormatError } from '../errors.js';
+import { findingSchema, parsedFindingSchema, type Finding } from '../domain/finding.js';
+import { fingerprint } from '../domain/identity.js';
+import { orderVulnIds, pointer } from '../plugins/parse-helpers.js';
+import type { ReportInput } from '../plugins/report-input.js';
+import type { ParseWarning, ScannerPlugin } from '../plugins/scanner.js';
+
+export interface ParsedReport {
+  tool: string;
+  format: string;
+  toolVersion?: string | undefined;
+  findings: Finding[];
+  warnings: ParseWarning[];
+  dbUpdatedAt?: string | undefined;
+  target?: string | undefined;
+}
+
+export function supportedFormats(plugins: readonly ScannerPlugin[]): string[] {
+  return plugins.flatMap((p) => p.formats.map((f) => `${p.id}: ${f.description}`));
+}
+
+/** The plugin and format whose detect() claims the report most specifically, or undefined. */
+export function detectTool(plugins: readonly ScannerPlugin[], input: ReportInput): { plugin: ScannerPlugin; format: string } | undefined {
+  let best: { plugin: ScannerPlugin; format: string; score: number } | undefined;
+  for (const plugin of plugins) {
+    let detection;
+    try {
+      detection = plugin.detect(input);
+    } catch {
+      detection = null; // detect() must not throw; a plugin that does simply does not claim the report
+    }
+    if (detection && detection.score > 0 && (!best || detection.score > best.score)) best = { plugin, ...detection };
+  }
+  return best;
+}
+
+function describeInput(input: ReportInput): string {
+  return input.filename ? `"${input.filename}"` : 'The report';
+}
+
+/**
+ * Parses one report with the named tool's plugin, or the detected one. Throws ReportFormatError
+ * (REPORT_FORMAT_UNKNOWN / REPORT_TOOL_MISMATCH / REPORT_MALFORMED) or AppError(UNKNOWN_TOOL).
+ */
+export function parseReport(plugins: readonly ScannerPlugin[], input: ReportInput, toolId?: string): ParsedReport {
+  let plugin: ScannerPlugin | undefined;
+  if (toolId) {
+    plugin = plugins.find((p) => p.id === toolId);
+    if (!plugin) {
+      throw new AppError('UNKNOWN_TOOL', `No scanner plugin has the id "${toolId}". Known: ${plugins.map((p) => p.id).join(', ')}.`, {
+        tools: plugins.map((p) => p.id),
+      });
+    }
+    if (input.syntax === 'empty') throw new ReportFormatError(`${describeInput(input)} is empty.`, { pointer: '' });
+    if (!plugin.detect(input)) {
+      const looksLike = detectTool(plugins, input);
+      const hint = looksLike ? ` It looks like ${looksLike.plugin.name} (${looksLike.format}).` : '';
+      throw new ReportFormatError(`${describeInput(input)} is not in a ${plugin.name} format.${hint}`, {
+        code: 'REPORT_TOOL_MISMATCH',
+        details: { tool: plugin.id, ...(looksLike ? { looksLike: looksLike.plugin.id } : {}) },
+      });
+    }
+  } else {
+    if (input.syntax === 'empty') throw new ReportFormatError(`${describeInput(input)} is empty.`, { pointer: '', code: 'REPORT_FORMAT_UNKNOWN' });
+    plugin = detectTool(plugins, input)?.plugin;
+    if (!plugin) {
+      if (input.syntax === 'json') input.json(); // a JSON syntax error is more useful than "unknown"
+      if (input.syntax === 'xml') input.xml();
+      throw new ReportFormatError(`${describeInput(input)} is in no supported format.`, {
+        code: 'REPORT_FORMAT_UNKNOWN',
+        details: { supported: supportedFormats(plugins) },
+      });
+    }
+  }
+  const output = plugin.parse(input);
+  const warnings = [...output.warnings];
+  const findings: Finding[] = [];
+  output.findings.forEach((raw, index) => {
+    const checked = parsedFindingSchema.safeParse({ ...raw, tool: plugin.id, toolVersion: raw.toolVersion ?? output.toolVersion });
+    if (!checked.success) {
+      // A plugin bug or an item we could not make sense of: say so, keep the rest.
+      warnings.push({ pointer: pointer('findings', index), message: `Skipped an item: ${checked.error.issues[0]?.message ?? 'invalid'}` });
+      return;
+    }
+    const f = checked.data;
+    f.vulnerabilityIds = orderVulnIds(f.vulnerabilityIds);
+    if (f.toolVersion === undefined) delete f.toolVersion;
+    findings.push(findingSchema.parse({ ...f, fingerprint: fingerprint(f) }));
+  });
+  return {
+    tool: plugin.id,
+    format: output.format,
+    toolVersion: output.toolVersion,
+    findings,
+    warnings,
+    dbUpdatedAt: output.dbUpdatedAt,
+    target: output.target,
+  };
+}
