@@ -1,0 +1,165 @@
+// The `scanhub` command. Each subcommand is small; errors end in one line on stderr and an exit code.
+import { readFileSync } from 'node:fs';
+import { basename } from 'node:path';
+import { Command, CommanderError } from 'commander';
+import { scanners } from '../../integrations/index.js';
+import { loadConfig, ConfigError } from '../config/load.js';
+import { AppError, ReportFormatError } from '../errors.js';
+import { parseReport } from '../ingest/parse-report.js';
+import { createLogger } from '../logger.js';
+import { ReportInput } from '../plugins/report-input.js';
+import { startServer } from '../server.js';
+import { EXIT } from './exit-codes.js';
+import { submitReports } from './submit.js';
+import { openDatabase } from '../store/db.js';
+import { migrate } from '../store/migrate.js';
+import { createToken, ROLES, type Role } from '../security/tokens.js';
+import { getProject } from '../store/repositories/projects.js';
+
+class CliExit extends Error {
+  constructor(readonly code: number, message: string) {
+    super(message);
+  }
+}
+
+function fail(code: number, message: string): never {
+  throw new CliExit(code, message);
+}
+
+export function buildProgram(): Command {
+  const program = new Command();
+  program.name('scanhub').description('Security-findings hub for CI/CD').exitOverride().showHelpAfterError();
+
+  program
+    .command('serve')
+    .description('Run the HTTP API, pages and workers (PORT, DATABASE_URL, SCANHUB_DATA_DIR …)')
+    .option('--port <port>', 'port to listen on (overrides PORT)')
+    .action(async (opts: { port?: string }) => {
+      const config = loadConfig(process.env, opts.port ? { port: opts.port } : {});
+      const log = createLogger(config.logLevel);
+      const running = await startServer(config, log);
+      await new Promise<void>((resolve) => {
+        const stop = (signal: string) => {
+          log.info({ signal }, 'shutting down');
+          void running.close().then(resolve);
+        };
+        process.once('SIGTERM', stop);
+        process.once('SIGINT', stop);
+      });
+    });
+
+  program
+    .command('parse')
+    .description('Parse a report into the findings model and print it as JSON (no server, no database)')
+    .option('--tool <id>', `scanner plugin id (${scanners.map((s) => s.id).join(', ')}); detected when absent`)
+    .argument('<file>', 'report file')
+    .action((file: string, opts: { tool?: string }) => {
+      let content: Buffer;
+      try {
+        content = readFileSync(file);
+      } catch (error) {
+        fail(EXIT.usage, `cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+      }
+      try {
+        const report = parseReport(scanners, new ReportInput(content, basename(file)), opts.tool);
+        process.stdout.write(
+          JSON.stringify({ tool: report.tool, format: report.format, toolVersion: report.toolVersion, findings: report.findings, warnings: report.warnings }, null, 2) + '\n',
+        );
+      } catch (error) {
+        if (error instanceof ReportFormatError) {
+          const where = error.pointer ? ` (at ${error.pointer})` : '';
+          const supported = error.code === 'REPORT_FORMAT_UNKNOWN' ? ` Supported: ${scanners.map((s) => s.id).join(', ')}.` : '';
+          fail(EXIT.usage, `${basename(file)}: ${error.message}${where}${supported}`);
+        }
+        if (error instanceof AppError) fail(EXIT.usage, error.message);
+        throw error;
+      }
+    });
+
+  program
+    .command('submit')
+    .description('Submit reports to a ScanHub server (SCANHUB_URL, SCANHUB_TOKEN)')
+    .requiredOption('--project <project>', 'project name or id, e.g. team/app')
+    .requiredOption('--ref <ref>', 'branch or ref the reports belong to')
+    .option('--commit <sha>', 'commit SHA')
+    .option('--tool <id>', 'scanner plugin id for all files (detected when absent)')
+    .option('--idempotency-key <key>', 'resubmitting with the same key returns the first result')
+    .argument('<files...>', 'report files')
+    .action(async (files: string[], opts: { project: string; ref: string; commit?: string; tool?: string; idempotencyKey?: string }) => {
+      const config = loadConfig();
+      if (!config.url) fail(EXIT.usage, 'SCANHUB_URL is not set (e.g. http://127.0.0.1:8080).');
+      if (!config.token) fail(EXIT.usage, 'SCANHUB_TOKEN is not set.');
+      const result = await submitReports({ url: config.url, token: config.token, files, ...opts });
+      if (!result.ok) fail(result.exitCode, result.message);
+      process.stdout.write(JSON.stringify(result.body, null, 2) + '\n');
+    });
+
+  const db = program.command('db').description('Database maintenance');
+  db.command('migrate')
+    .description('Apply pending migrations and exit')
+    .action(async () => {
+      const config = loadConfig();
+      const database = await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir });
+      try {
+        const applied = await migrate(database);
+        process.stdout.write(applied.length ? `applied: ${applied.join(', ')}\n` : 'up to date\n');
+      } finally {
+        await database.close();
+      }
+    });
+
+  program
+    .command('token')
+    .description('Create an API token (printed once)')
+    .requiredOption('--name <name>', 'what the token is for, e.g. "gitlab ci team/app"')
+    .option('--role <role>', `one of ${ROLES.join(', ')}`, 'ci')
+    .option('--project <project>', 'scope the token to one project')
+    .option('--expires-days <n>', 'expiry in days')
+    .action(async (opts: { name: string; role: string; project?: string; expiresDays?: string }) => {
+      if (!(ROLES as readonly string[]).includes(opts.role)) fail(EXIT.usage, `--role must be one of ${ROLES.join(', ')}`);
+      const config = loadConfig();
+      const database = await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir });
+      try {
+        await migrate(database);
+        const project = opts.project ? await getProject(database, opts.project) : undefined;
+        const days = opts.expiresDays ? Number(opts.expiresDays) : undefined;
+        if (days !== undefined && !(days > 0)) fail(EXIT.usage, '--expires-days must be a positive number');
+        const { token } = await createToken(database, {
+          name: opts.name,
+          role: opts.role as Role,
+          projectId: project?.id ?? null,
+          expiresAt: days ? new Date(Date.now() + days * 86400_000) : null,
+        });
+        process.stdout.write(token + '\n');
+      } finally {
+        await database.close();
+      }
+    });
+  return program;
+}
+
+export async function run(argv: string[]): Promise<number> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync(argv);
+    return EXIT.ok;
+  } catch (error) {
+    if (error instanceof CliExit) {
+      process.stderr.write(`scanhub: ${error.message}\n`);
+      return error.code;
+    }
+    if (error instanceof CommanderError) {
+      return error.exitCode === 0 ? EXIT.ok : EXIT.usage;
+    }
+    if (error instanceof ConfigError) {
+      process.stderr.write(`scanhub: ${error.message}\n`);
+      return EXIT.usage;
+    }
+    if (error instanceof AppError) {
+      process.stderr.write(`scanhub: ${error.message}\n`);
+      return error.status < 500 ? EXIT.usage : EXIT.error;
+    }
+    process.stderr.write(`scanhub: ${(error as Error).stack ?? String(error)}\n`);
+    return EXIT.error;
+  }
+}

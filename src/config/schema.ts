@@ -1,0 +1,66 @@
+// Configuration from the environment, declared once: the README's table is generated from this,
+// and every secret is marked so that logs and errors never show it.
+import { z } from 'zod';
+
+export interface ConfigField {
+  env: string;
+  description: string;
+  secret?: boolean;
+  example?: string;
+}
+
+const bytes = z
+  .string()
+  .regex(/^\d+(k|m|g)?b?$/i, 'a size such as 50mb or 1048576')
+  .transform((v) => {
+    const m = /^(\d+)(k|m|g)?/i.exec(v)!;
+    const unit = (m[2] ?? '').toLowerCase();
+    return Number(m[1]) * (unit === 'k' ? 1024 : unit === 'm' ? 1024 ** 2 : unit === 'g' ? 1024 ** 3 : 1);
+  });
+
+export const configFields = {
+  port: { env: 'PORT', description: 'HTTP port `scanhub serve` listens on.', example: '8080' },
+  host: { env: 'HOST', description: 'Address to bind. Default 127.0.0.1; set 0.0.0.0 in a container.', example: '127.0.0.1' },
+  databaseUrl: {
+    env: 'DATABASE_URL',
+    description: 'PostgreSQL connection URL (production). Unset: embedded PGlite in SCANHUB_DATA_DIR.',
+    secret: true,
+    example: 'postgres://scanhub:…@localhost:5432/scanhub',
+  },
+  dataDir: { env: 'SCANHUB_DATA_DIR', description: 'Directory of the embedded PGlite database.', example: './data' },
+  adminToken: {
+    env: 'SCANHUB_ADMIN_TOKEN',
+    description: 'Bootstrap admin API token. Unset on first start: one is generated and printed once.',
+    secret: true,
+  },
+  maxUploadSize: { env: 'SCANHUB_MAX_UPLOAD', description: 'Largest report file accepted (per file).', example: '50mb' },
+  maxReports: { env: 'SCANHUB_MAX_REPORTS', description: 'Most report files in one submission.', example: '20' },
+  logLevel: { env: 'LOG_LEVEL', description: 'pino log level: fatal, error, warn, info, debug, trace, silent.', example: 'info' },
+  demo: { env: 'SCANHUB_DEMO', description: 'Seed the demo project on first start (default: on with PGlite, off with PostgreSQL).', example: 'true' },
+  url: { env: 'SCANHUB_URL', description: 'CLI: base URL of the ScanHub server for `submit`.', example: 'http://127.0.0.1:8080' },
+  token: { env: 'SCANHUB_TOKEN', description: 'CLI: API token used by `submit`.', secret: true },
+} as const satisfies Record<string, ConfigField>;
+
+const bool = z
+  .string()
+  .regex(/^(true|false|1|0|yes|no)$/i, 'true or false')
+  .transform((v) => /^(true|1|yes)$/i.test(v));
+
+export const configSchema = z.object({
+  port: z.coerce.number().int().min(0).max(65535).default(8080),
+  host: z.string().min(1).default('127.0.0.1'),
+  databaseUrl: z.string().regex(/^postgres(ql)?:\/\//, 'a postgres:// URL').optional(),
+  dataDir: z.string().min(1).default('./data'),
+  adminToken: z.string().min(16, 'at least 16 characters').optional(),
+  maxUploadSize: bytes.default(50 * 1024 * 1024),
+  maxReports: z.coerce.number().int().min(1).max(200).default(20),
+  logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  demo: bool.optional(),
+  url: z.string().url().optional(),
+  token: z.string().optional(),
+});
+
+export type Config = z.output<typeof configSchema>;
+export type ConfigKey = keyof typeof configFields;
+
+export const secretConfigKeys = (Object.keys(configFields) as ConfigKey[]).filter((k) => 'secret' in configFields[k] && configFields[k].secret);

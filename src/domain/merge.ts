@@ -1,0 +1,39 @@
+// Merging what several tools (or several places in one report) say about one finding.
+import { SEVERITIES, type Finding, type FindingStatus } from './finding.js';
+import { orderVulnIds } from '../plugins/parse-helpers.js';
+
+function union<T>(a: readonly T[], b: readonly T[], key: (x: T) => string = String): T[] {
+  const seen = new Set(a.map(key));
+  const out = [...a];
+  for (const x of b) {
+    const k = key(x);
+    if (!seen.has(k)) {
+      seen.add(k);
+      out.push(x);
+    }
+  }
+  return out;
+}
+
+/**
+ * Combines two views of the same finding: the first stays the representative; ids, CWEs, fixes,
+ * CVSS and references are united; severity is the higher (a security lead would rather see the
+ * worse rating); the status stays open unless both tools say it is not (fail safe).
+ */
+export function mergeFindingViews(a: Finding, b: Finding): Finding {
+  const severity = SEVERITIES.indexOf(b.severity) < SEVERITIES.indexOf(a.severity) ? b.severity : a.severity;
+  const status: FindingStatus = a.status === 'open' || b.status === 'open' ? 'open' : a.status;
+  const merged: Finding = {
+    ...a,
+    severity,
+    status,
+    vulnerabilityIds: orderVulnIds([...a.vulnerabilityIds, ...b.vulnerabilityIds]),
+    cwes: union(a.cwes, b.cwes),
+    fixedVersions: union(a.fixedVersions, b.fixedVersions),
+    references: union(a.references, b.references),
+  };
+  if (a.cvss || b.cvss) merged.cvss = union(a.cvss ?? [], b.cvss ?? [], (c) => `${c.version}|${c.source ?? ''}|${c.vector ?? c.score}`);
+  if (!merged.package && b.package) merged.package = b.package;
+  if (!merged.description && b.description) merged.description = b.description;
+  return merged;
+}

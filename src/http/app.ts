@@ -1,0 +1,57 @@
+// createApp(deps): the whole HTTP surface, without listen(), so tests start it on a random port.
+import { randomUUID } from 'node:crypto';
+import express, { type Express } from 'express';
+import { AppError } from '../errors.js';
+import type { AppDeps } from './deps.js';
+import { authenticate } from './middleware/auth.js';
+import { errorHandler, notFound } from './middleware/errors.js';
+import { findingRoutes } from './routes/findings.js';
+import { healthRoutes } from './routes/health.js';
+import { pageRoutes } from './routes/pages.js';
+import { projectRoutes } from './routes/projects.js';
+import { submissionRoutes } from './routes/submissions.js';
+
+export function createApp(deps: AppDeps): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', false);
+  app.set('query parser', 'simple');
+
+  app.use((req, res, next) => {
+    const incoming = req.get('x-request-id');
+    res.locals.requestId = incoming && /^[\w.-]{1,64}$/.test(incoming) ? incoming : randomUUID();
+    res.setHeader('X-Request-Id', res.locals.requestId as string);
+    res.setHeader('X-Content-Type-Options', 'nosniff');
+    res.setHeader('Referrer-Policy', 'no-referrer');
+    const started = process.hrtime.bigint();
+    res.on('finish', () => {
+      deps.log.info(
+        { requestId: res.locals.requestId, method: req.method, path: req.path, status: res.statusCode, ms: Number(process.hrtime.bigint() - started) / 1e6 },
+        'request',
+      );
+    });
+    next();
+  });
+
+  app.use(healthRoutes(deps));
+  app.use((_req, res, next) => {
+    res.setHeader('Content-Security-Policy', "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'");
+    next();
+  }, pageRoutes(deps));
+
+  const api = express.Router();
+  api.use(express.json({ limit: '1mb' }));
+  api.use(authenticate(deps.db));
+  api.use(projectRoutes(deps));
+  api.use(submissionRoutes(deps));
+  api.use(findingRoutes(deps));
+  api.get('/scanners', (_req, res) => {
+    res.json({ items: deps.scanners.map((s) => ({ id: s.id, name: s.name, formats: s.formats })) });
+  });
+  app.use('/api/v1', api);
+  app.use('/api', (_req, _res, next) => next(new AppError('NOT_FOUND', 'Unknown API path. The API lives under /api/v1.')));
+
+  app.use(notFound);
+  app.use(errorHandler(deps.log));
+  return app;
+}

@@ -1,0 +1,14 @@
+import type { Config } from '../config/schema.js';
+import type { Logger } from '../logger.js';
+import type { ScannerPlugin } from '../plugins/scanner.js';
+import type { Database } from '../store/db.js';
+
+/** Everything the HTTP layer needs, passed in (createApp never reaches for globals). */
+export interface AppDeps {
+  db: Database;
+  scanners: readonly ScannerPlugin[];
+  config: Config;
+  log: Logger;
+  /** Test seam passed to ingest: runs before COMMIT of a submission. */
+  beforeCommit?: ((submissionId: string) => Promise<void> | void) | undefined;
+}

@@ -1,0 +1,57 @@
+// Bearer-token authentication for /api, cookie sessions for the pages; role and project checks.
+import type { Request, RequestHandler } from 'express';
+import { AppError } from '../../errors.js';
+import { authenticateToken, type Role, type TokenIdentity } from '../../security/tokens.js';
+import type { Database } from '../../store/db.js';
+
+export const SESSION_COOKIE = 'scanhub_session';
+
+export function readCookie(req: Request, name: string): string | undefined {
+  const header = req.headers.cookie;
+  if (!header) return undefined;
+  for (const part of header.split(';')) {
+    const [k, ...v] = part.trim().split('=');
+    if (k === name) return decodeURIComponent(v.join('='));
+  }
+  return undefined;
+}
+
+function bearer(req: Request): string | undefined {
+  const header = req.headers.authorization;
+  if (!header) return undefined;
+  const m = /^Bearer\s+(\S+)$/i.exec(header);
+  return m?.[1];
+}
+
+export function identity(res: { locals: Record<string, unknown> }): TokenIdentity {
+  const id = res.locals.identity as TokenIdentity | undefined;
+  if (!id) throw new AppError('UNAUTHENTICATED');
+  return id;
+}
+
+export function authenticate(db: Database, options: { allowCookie?: boolean } = {}): RequestHandler {
+  return async (req, res, next) => {
+    const token = bearer(req) ?? (options.allowCookie ? readCookie(req, SESSION_COOKIE) : undefined);
+    if (!token) return next(new AppError('UNAUTHENTICATED'));
+    const id = await authenticateToken(db, token);
+    if (!id) return next(new AppError('UNAUTHENTICATED', 'The API token is unknown, revoked or expired.'));
+    res.locals.identity = id;
+    next();
+  };
+}
+
+const WRITE_ROLES: Record<string, readonly Role[]> = {
+  'project.create': ['admin', 'maintainer'],
+  'submission.create': ['admin', 'maintainer', 'ci', 'security'],
+  read: ['admin', 'security', 'maintainer', 'ci', 'viewer'],
+};
+
+/** Throws FORBIDDEN unless the identity may do `action`, on `projectId` when given. */
+export function authorize(id: TokenIdentity, action: keyof typeof WRITE_ROLES, projectId?: string): void {
+  if (!WRITE_ROLES[action]!.includes(id.role)) {
+    throw new AppError('FORBIDDEN', `The role "${id.role}" may not do ${action}.`);
+  }
+  if (projectId && id.projectId && id.projectId !== projectId) {
+    throw new AppError('FORBIDDEN', 'This token is scoped to another project.');
+  }
+}

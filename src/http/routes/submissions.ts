@@ -1,0 +1,101 @@
+import { Router } from 'express';
+import multer from 'multer';
+import { z } from 'zod';
+import { AppError } from '../../errors.js';
+import { ingestSubmission, type SubmissionResult } from '../../ingest/submit.js';
+import { getProject } from '../../store/repositories/projects.js';
+import { authorize, identity } from '../middleware/auth.js';
+import type { AppDeps } from '../deps.js';
+
+const fieldsSchema = z.object({
+  ref: z.string().trim().min(1, 'ref (the branch) is required').max(255),
+  commit: z
+    .string()
+    .trim()
+    .regex(/^[0-9a-fA-F]{7,64}$/, 'a git commit SHA')
+    .optional(),
+  tool: z.string().trim().min(1).max(64).optional(),
+  id: z.string().uuid().optional(),
+});
+
+function present(result: SubmissionResult, projectName: string) {
+  return {
+    id: result.id,
+    project: { id: result.projectId, name: projectName },
+    ref: result.ref,
+    commit: result.commit,
+    status: result.status,
+    tools: result.tools,
+    counts: result.counts,
+    reports: result.reports,
+    createdAt: result.createdAt,
+    findings: `/api/v1/projects/${encodeURIComponent(result.projectId)}/findings?ref=${encodeURIComponent(result.ref)}`,
+  };
+}
+
+export function submissionRoutes(deps: AppDeps): Router {
+  const { db, config } = deps;
+  const router = Router();
+  const upload = multer({
+    storage: multer.memoryStorage(),
+    limits: { fileSize: config.maxUploadSize, files: config.maxReports, fields: 20, fieldSize: 64 * 1024, parts: config.maxReports + 20 },
+  });
+
+  router.post('/projects/:project/submissions', async (req, res) => {
+    const id = identity(res);
+    // Authorise before reading the upload: a stranger's body is never buffered.
+    const project = await getProject(db, req.params.project);
+    authorize(id, 'submission.create', project.id);
+    if (!req.is('multipart/form-data')) {
+      throw new AppError('UNSUPPORTED_MEDIA_TYPE', 'Send the submission as multipart/form-data with fields ref, commit and one or more "report" files.');
+    }
+    await new Promise<void>((resolve, reject) => upload.array('report')(req, res, (err: unknown) => (err ? reject(err) : resolve())));
+    const fields = fieldsSchema.parse(req.body ?? {});
+    const files = (req.files as Express.Multer.File[] | undefined) ?? [];
+    const idempotencyKey = req.get('idempotency-key')?.trim() || undefined;
+    if (idempotencyKey && idempotencyKey.length > 200) throw new AppError('VALIDATION_FAILED', 'Idempotency-Key is longer than 200 characters.');
+    const result = await ingestSubmission(
+      { db, scanners: deps.scanners, beforeCommit: deps.beforeCommit },
+      {
+        projectId: project.id,
+        ref: fields.ref,
+        commit: fields.commit,
+        id: fields.id,
+        idempotencyKey,
+        actor: `token:${id.name}`,
+        reports: files.map((f) => ({ filename: f.originalname, content: f.buffer, tool: fields.tool })),
+      },
+    );
+    res
+      .status(result.replayed ? 200 : 201)
+      .set(result.replayed ? { 'Idempotent-Replayed': 'true' } : {})
+      .location(`/api/v1/submissions/${result.id}`)
+      .json(present(result, project.name));
+  });
+
+  router.get('/submissions/:id', async (req, res) => {
+    const id = identity(res);
+    if (!z.string().uuid().safeParse(req.params.id).success) throw new AppError('SUBMISSION_NOT_FOUND');
+    const { rows } = await db.query<{
+      id: string; project_id: string; project_name: string; ref: string; commit_sha: string | null; tools: string[];
+      counts: SubmissionResult['counts']; reports: SubmissionResult['reports']; created_at: Date;
+    }>(
+      `SELECT s.id, s.project_id, p.name AS project_name, s.ref, s.commit_sha, s.tools, s.counts, s.reports, s.created_at
+         FROM submissions s JOIN projects p ON p.id = s.project_id WHERE s.id = $1`,
+      [req.params.id],
+    );
+    const row = rows[0];
+    if (!row) throw new AppError('SUBMISSION_NOT_FOUND');
+    authorize(id, 'read', row.project_id);
+    res.json(
+      present(
+        {
+          id: row.id, projectId: row.project_id, ref: row.ref, commit: row.commit_sha, status: 'completed', tools: row.tools,
+          counts: row.counts, reports: row.reports, createdAt: new Date(row.created_at).toISOString(), replayed: false,
+        },
+        row.project_name,
+      ),
+    );
+  });
+  return router;
+}

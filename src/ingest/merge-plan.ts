@@ -1,0 +1,137 @@
+// Decides, without I/O, which stored finding each incoming finding is: by fingerprint first, then
+// by an alias id under the same vulnerability key (package + version + target). Pure, so the
+// rules are unit-testable; submit.ts loads its inputs and writes its output.
+import { randomUUID } from 'node:crypto';
+import type { Finding } from '../domain/finding.js';
+import { vulnerabilityKey } from '../domain/identity.js';
+import { mergeFindingViews } from '../domain/merge.js';
+
+export interface StoredFindingRef {
+  id: string;
+  fingerprint: string;
+  tools: string[];
+}
+
+export interface IncomingFinding {
+  finding: Finding;
+  reportIndex: number;
+}
+
+export interface PlannedOccurrence {
+  tool: string;
+  reportIndex: number;
+  duplicates: number;
+  finding: Finding;
+}
+
+export interface PlannedFinding {
+  id: string;
+  fingerprint: string;
+  isNewToProject: boolean;
+  /** How the incoming items met this finding: "fingerprint", or "alias:<id>" for a cross-id merge. */
+  matchedBy: string;
+  vulnKey: string | undefined;
+  data: Finding;
+  tools: string[];
+  occurrences: Map<string, PlannedOccurrence>;
+  aliases: Set<string>;
+}
+
+export interface MergePlan {
+  findings: PlannedFinding[];
+  /** Exact duplicates inside one report, merged here rather than by the parser. */
+  duplicatesMerged: number;
+}
+
+export function planMerge(
+  incoming: readonly IncomingFinding[],
+  stored: readonly StoredFindingRef[],
+  storedAliases: readonly { vulnKey: string; alias: string; findingId: string }[],
+): MergePlan {
+  const byFingerprint = new Map<string, PlannedFinding>();
+  const byAlias = new Map<string, PlannedFinding>();
+  const storedById = new Map(stored.map((s) => [s.id, s]));
+  const storedByFp = new Map(stored.map((s) => [s.fingerprint, s]));
+  const planned: PlannedFinding[] = [];
+  let duplicatesMerged = 0;
+
+  const fromStored = (s: StoredFindingRef, first: Finding, matchedBy: string): PlannedFinding => {
+    const existing = planned.find((p) => p.id === s.id);
+    if (existing) return existing;
+    const p: PlannedFinding = {
+      id: s.id,
+      fingerprint: s.fingerprint,
+      isNewToProject: false,
+      matchedBy,
+      vulnKey: vulnerabilityKey(first),
+      data: first,
+      tools: [...s.tools],
+      occurrences: new Map(),
+      aliases: new Set(),
+    };
+    planned.push(p);
+    byFingerprint.set(s.fingerprint, p);
+    return p;
+  };
+
+  const storedAliasIndex = new Map(storedAliases.map((a) => [`${a.vulnKey}|${a.alias}`, a.findingId]));
+
+  for (const { finding, reportIndex } of incoming) {
+    const key = vulnerabilityKey(finding);
+    let target = byFingerprint.get(finding.fingerprint);
+    let fresh = false;
+    if (!target) {
+      const s = storedByFp.get(finding.fingerprint);
+      if (s) target = fromStored(s, finding, 'fingerprint');
+    }
+    if (!target && key) {
+      for (const id of finding.vulnerabilityIds) {
+        const inSubmission = byAlias.get(`${key}|${id}`);
+        if (inSubmission) {
+          target = inSubmission;
+          if (target.matchedBy === 'fingerprint') target.matchedBy = `alias:${id}`;
+          break;
+        }
+        const storedId = storedAliasIndex.get(`${key}|${id}`);
+        const s = storedId ? storedById.get(storedId) : undefined;
+        if (s) {
+          target = fromStored(s, finding, `alias:${id}`);
+          break;
+        }
+      }
+    }
+    if (!target) {
+      fresh = true;
+      target = {
+        id: randomUUID(),
+        fingerprint: finding.fingerprint,
+        isNewToProject: true,
+        matchedBy: 'fingerprint',
+        vulnKey: key,
+        data: finding,
+        tools: [],
+        occurrences: new Map(),
+        aliases: new Set(),
+      };
+      planned.push(target);
+      byFingerprint.set(finding.fingerprint, target);
+    }
+    if (!fresh) target.data = target.occurrences.size === 0 ? { ...finding, fingerprint: target.fingerprint } : mergeFindingViews(target.data, finding);
+    if (!target.tools.includes(finding.tool)) target.tools.push(finding.tool);
+    const occ = target.occurrences.get(finding.tool);
+    if (occ) {
+      occ.duplicates += 1;
+      duplicatesMerged += 1;
+    } else {
+      target.occurrences.set(finding.tool, { tool: finding.tool, reportIndex, duplicates: 1, finding });
+    }
+    if (key) {
+      for (const id of finding.vulnerabilityIds) {
+        target.aliases.add(id);
+        if (!byAlias.has(`${key}|${id}`)) byAlias.set(`${key}|${id}`, target);
+      }
+    }
+  }
+  for (const p of planned) p.data = { ...p.data, fingerprint: p.fingerprint };
+  return { findings: planned, duplicatesMerged };
+}

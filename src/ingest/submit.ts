@@ -1,0 +1,351 @@
+// The ingest pipeline for one submission: parse every report (no I/O), then in ONE transaction
+// merge into the project's findings, classify against the ref's history and record the result.
+// A failure anywhere leaves nothing behind; the same idempotency key twice yields one result.
+import { createHash, randomUUID } from 'node:crypto';
+import { AppError, ReportFormatError } from '../errors.js';
+import type { Finding } from '../domain/finding.js';
+import { severityRank } from '../domain/severity.js';
+import { vulnerabilityKey } from '../domain/identity.js';
+import type { Database, Queryable } from '../store/db.js';
+import { ReportInput } from '../plugins/report-input.js';
+import type { ParseWarning, ScannerPlugin } from '../plugins/scanner.js';
+import { parseReport } from './parse-report.js';
+import { planMerge, type PlannedFinding } from './merge-plan.js';
+import { recordAliasGroups } from './alias-groups.js';
+import { audit } from '../store/audit.js';
+
+export interface UploadedReport {
+  filename: string;
+  content: Buffer;
+  /** The tool named by the request; otherwise the report's format is detected. */
+  tool?: string | undefined;
+}
+
+export interface SubmissionRequest {
+  projectId: string;
+  ref: string;
+  commit?: string | undefined;
+  reports: UploadedReport[];
+  idempotencyKey?: string | undefined;
+  /** A client-chosen submission id (UUID): a second request with it replays the first. */
+  id?: string | undefined;
+  actor: string;
+}
+
+export interface SubmissionCounts {
+  new: number;
+  existing: number;
+  fixed: number;
+  reopened: number;
+  total: number;
+}
+
+export interface ReportSummary {
+  filename: string;
+  tool: string;
+  format: string;
+  toolVersion?: string | undefined;
+  findings: number;
+  duplicatesMerged: number;
+  warnings: ParseWarning[];
+  dbUpdatedAt?: string | undefined;
+  target?: string | undefined;
+}
+
+export interface SubmissionResult {
+  id: string;
+  projectId: string;
+  ref: string;
+  commit: string | null;
+  status: 'completed';
+  tools: string[];
+  counts: SubmissionCounts;
+  reports: ReportSummary[];
+  createdAt: string;
+  replayed: boolean;
+}
+
+export interface IngestDeps {
+  db: Database;
+  scanners: readonly ScannerPlugin[];
+  /** Test seam: called inside the transaction after every write and before COMMIT. */
+  beforeCommit?: ((submissionId: string) => Promise<void> | void) | undefined;
+}
+
+function requestHash(req: SubmissionRequest): string {
+  const h = createHash('sha256');
+  h.update(JSON.stringify([req.ref, req.commit ?? null]));
+  for (const r of req.reports) {
+    h.update(JSON.stringify([r.filename, r.tool ?? null]));
+    h.update(createHash('sha256').update(r.content).digest());
+  }
+  return h.digest('hex');
+}
+
+interface SubmissionRow {
+  id: string;
+  project_id: string;
+  ref: string;
+  commit_sha: string | null;
+  tools: string[];
+  counts: SubmissionCounts;
+  reports: ReportSummary[];
+  request_hash: string;
+  created_at: Date;
+}
+
+function toResult(row: SubmissionRow, replayed: boolean): SubmissionResult {
+  return {
+    id: row.id,
+    projectId: row.project_id,
+    ref: row.ref,
+    commit: row.commit_sha,
+    status: 'completed',
+    tools: row.tools,
+    counts: row.counts,
+    reports: row.reports,
+    createdAt: new Date(row.created_at).toISOString(),
+    replayed,
+  };
+}
+
+async function findReplay(q: Queryable, req: SubmissionRequest, hash: string): Promise<SubmissionResult | undefined> {
+  if (!req.idempotencyKey && !req.id) return undefined;
+  const { rows } = await q.query<SubmissionRow>(
+    `SELECT id, project_id, ref, commit_sha, tools, counts, reports, request_hash, created_at FROM submissions
+      WHERE (project_id = $1 AND idempotency_key = $2) OR id = $3::uuid`,
+    [req.projectId, req.idempotencyKey ?? null, req.id ?? null],
+  );
+  const row = rows[0];
+  if (!row) return undefined;
+  if (row.request_hash !== hash || row.project_id !== req.projectId) {
+    throw new AppError('IDEMPOTENCY_CONFLICT', 'That idempotency key (or submission id) was already used for a different request. Use a new key for new content.');
+  }
+  return toResult(row, true);
+}
+
+/** Parses every report; the first unreadable one fails the whole submission before anything is written. */
+export function parseSubmissionReports(scanners: readonly ScannerPlugin[], reports: readonly UploadedReport[]) {
+  if (reports.length === 0) throw new AppError('NO_REPORTS', 'Attach at least one report file (multipart field "report").');
+  return reports.map((r) => {
+    try {
+      return { upload: r, parsed: parseReport(scanners, new ReportInput(r.content, r.filename), r.tool) };
+    } catch (error) {
+      if (error instanceof ReportFormatError) throw error.toAppError(r.filename);
+      throw error;
+    }
+  });
+}
+
+export async function ingestSubmission(deps: IngestDeps, req: SubmissionRequest): Promise<SubmissionResult> {
+  if (req.id !== undefined && !/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(req.id)) {
+    throw new AppError('VALIDATION_FAILED', 'The submission id must be a UUID.');
+  }
+  const hash = requestHash(req);
+  const replay = await findReplay(deps.db, req, hash);
+  if (replay) return replay;
+
+  const parsed = parseSubmissionReports(deps.scanners, req.reports);
+  const tools = [...new Set(parsed.map((p) => p.parsed.tool))].sort();
+  const incoming = parsed.flatMap((p, reportIndex) => p.parsed.findings.map((finding) => ({ finding, reportIndex })));
+
+  try {
+    return await deps.db.transaction(async (tx) => {
+      // Serialise submissions to one ref: the row lock makes "previous submission" well defined.
+      await tx.query(`INSERT INTO refs (project_id, ref) VALUES ($1, $2) ON CONFLICT DO NOTHING`, [req.projectId, req.ref]);
+      await tx.query(`SELECT 1 FROM refs WHERE project_id = $1 AND ref = $2 FOR UPDATE`, [req.projectId, req.ref]);
+
+      const submissionId = req.id ?? randomUUID();
+      const plan = await planAgainstStore(tx, req.projectId, incoming);
+      const duplicatesByReport = new Map<number, number>();
+      for (const f of plan.findings) {
+        for (const o of f.occurrences.values()) {
+          if (o.duplicates > 1) duplicatesByReport.set(o.reportIndex, (duplicatesByReport.get(o.reportIndex) ?? 0) + o.duplicates - 1);
+        }
+      }
+      const reports: ReportSummary[] = parsed.map((p, i) => ({
+        filename: p.upload.filename,
+        tool: p.parsed.tool,
+        format: p.parsed.format,
+        toolVersion: p.parsed.toolVersion,
+        findings: p.parsed.findings.length,
+        duplicatesMerged: duplicatesByReport.get(i) ?? 0,
+        warnings: p.parsed.warnings,
+        dbUpdatedAt: p.parsed.dbUpdatedAt,
+        target: p.parsed.target,
+      }));
+
+      await tx.query(
+        `INSERT INTO submissions (id, project_id, ref, commit_sha, status, idempotency_key, request_hash, tools, reports, counts)
+         VALUES ($1, $2, $3, $4, 'completed', $5, $6, $7, $8, '{}'::jsonb)`,
+        [submissionId, req.projectId, req.ref, req.commit ?? null, req.idempotencyKey ?? null, hash, tools, JSON.stringify(reports)],
+      );
+      await writeFindings(tx, req.projectId, submissionId, plan.findings);
+      const counts = await classifyAgainstRef(tx, req.projectId, req.ref, submissionId, tools, plan.findings);
+      await recordAliasGroups(tx, plan.findings.map((f) => [...f.aliases]), tools.join(','));
+      const { rows } = await tx.query<SubmissionRow>(
+        `UPDATE submissions SET counts = $2 WHERE id = $1
+         RETURNING id, project_id, ref, commit_sha, tools, counts, reports, request_hash, created_at`,
+        [submissionId, JSON.stringify(counts)],
+      );
+      await tx.query(`UPDATE refs SET last_submission_id = $3, updated_at = now() WHERE project_id = $1 AND ref = $2`, [
+        req.projectId,
+        req.ref,
+        submissionId,
+      ]);
+      await audit(tx, { actor: req.actor, action: 'submission.create', targetType: 'submission', targetId: submissionId, after: { ref: req.ref, tools, counts } });
+      await deps.beforeCommit?.(submissionId);
+      return toResult(rows[0]!, false);
+    });
+  } catch (error) {
+    // Two identical requests raced: the loser replays the winner's result.
+    if ((error as { code?: string }).code === '23505' && (req.idempotencyKey || req.id)) {
+      const again = await findReplay(deps.db, req, hash);
+      if (again) return again;
+    }
+    throw error;
+  }
+}
+
+async function planAgainstStore(tx: Queryable, projectId: string, incoming: { finding: Finding; reportIndex: number }[]) {
+  const fingerprints = [...new Set(incoming.map((i) => i.finding.fingerprint))];
+  const { rows: stored } = await tx.query<{ id: string; fingerprint: string; tools: string[] }>(
+    `SELECT id, fingerprint, tools FROM findings WHERE project_id = $1 AND fingerprint = ANY($2::text[])`,
+    [projectId, fingerprints],
+  );
+  const keys = [...new Set(incoming.map((i) => vulnerabilityKey(i.finding)).filter((k): k is string => !!k))];
+  const { rows: aliasRows } = keys.length
+    ? await tx.query<{ vuln_key: string; alias: string; finding_id: string }>(
+        `SELECT vuln_key, alias, finding_id FROM finding_aliases WHERE project_id = $1 AND vuln_key = ANY($2::text[])`,
+        [projectId, keys],
+      )
+    : { rows: [] };
+  const aliasFindingIds = [...new Set(aliasRows.map((r) => r.finding_id))].filter((id) => !stored.some((s) => s.id === id));
+  if (aliasFindingIds.length) {
+    const { rows } = await tx.query<{ id: string; fingerprint: string; tools: string[] }>(
+      `SELECT id, fingerprint, tools FROM findings WHERE id = ANY($1::uuid[])`,
+      [aliasFindingIds],
+    );
+    stored.push(...rows);
+  }
+  return planMerge(
+    incoming,
+    stored,
+    aliasRows.map((r) => ({ vulnKey: r.vuln_key, alias: r.alias, findingId: r.finding_id })),
+  );
+}
+
+async function writeFindings(tx: Queryable, projectId: string, submissionId: string, findings: PlannedFinding[]): Promise<void> {
+  const rows = findings.map((f) => ({
+    id: f.id,
+    fingerprint: f.fingerprint,
+    category: f.data.category,
+    severity: f.data.severity,
+    severity_rank: severityRank(f.data.severity),
+    status: f.data.status,
+    rule_id: f.data.ruleId,
+    title: f.data.title,
+    vuln_key: f.vulnKey ?? null,
+    tools: f.tools,
+    data: f.data,
+  }));
+  if (rows.length === 0) return;
+  await tx.query(
+    `INSERT INTO findings AS f (id, project_id, fingerprint, category, severity, severity_rank, status, rule_id, title, vuln_key, tools, data)
+     SELECT x.id, $1, x.fingerprint, x.category, x.severity, x.severity_rank, x.status, x.rule_id, x.title, x.vuln_key, x.tools, x.data
+       FROM jsonb_to_recordset($2::jsonb) AS x(id uuid, fingerprint text, category text, severity text, severity_rank smallint,
+            status text, rule_id text, title text, vuln_key text, tools text[], data jsonb)
+     ON CONFLICT (id) DO UPDATE SET
+       category = EXCLUDED.category, severity = EXCLUDED.severity, severity_rank = EXCLUDED.severity_rank,
+       status = EXCLUDED.status, rule_id = EXCLUDED.rule_id, title = EXCLUDED.title,
+       vuln_key = COALESCE(f.vuln_key, EXCLUDED.vuln_key),
+       tools = ARRAY(SELECT DISTINCT t FROM unnest(f.tools || EXCLUDED.tools) AS t ORDER BY t),
+       data = EXCLUDED.data, last_seen_at = now()`,
+    [projectId, JSON.stringify(rows)],
+  );
+  const occurrences = findings.flatMap((f) =>
+    [...f.occurrences.values()].map((o) => ({
+      finding_id: f.id,
+      tool: o.tool,
+      report_index: o.reportIndex,
+      duplicates: o.duplicates,
+      matched_by: f.matchedBy,
+      data: o.finding,
+    })),
+  );
+  await tx.query(
+    `INSERT INTO occurrences (submission_id, finding_id, tool, report_index, duplicates, matched_by, data)
+     SELECT $1, x.finding_id, x.tool, x.report_index, x.duplicates, x.matched_by, x.data
+       FROM jsonb_to_recordset($2::jsonb) AS x(finding_id uuid, tool text, report_index int, duplicates int, matched_by text, data jsonb)`,
+    [submissionId, JSON.stringify(occurrences)],
+  );
+  const aliases = findings.flatMap((f) => (f.vulnKey ? [...f.aliases].map((alias) => ({ vuln_key: f.vulnKey, alias, finding_id: f.id })) : []));
+  if (aliases.length) {
+    await tx.query(
+      `INSERT INTO finding_aliases (project_id, vuln_key, alias, finding_id)
+       SELECT $1, x.vuln_key, x.alias, x.finding_id FROM jsonb_to_recordset($2::jsonb) AS x(vuln_key text, alias text, finding_id uuid)
+       ON CONFLICT DO NOTHING`,
+      [projectId, JSON.stringify(aliases)],
+    );
+  }
+}
+
+/**
+ * new: never open on this ref before; existing: open in the ref's history; reopened: fixed there
+ * and back now; fixed: open before, absent now, and reported by a tool that ran this time.
+ */
+async function classifyAgainstRef(
+  tx: Queryable,
+  projectId: string,
+  ref: string,
+  submissionId: string,
+  tools: string[],
+  findings: PlannedFinding[],
+): Promise<SubmissionCounts> {
+  const { rows: history } = await tx.query<{ finding_id: string; state: 'open' | 'fixed'; tools: string[] }>(
+    `SELECT finding_id, state, tools FROM ref_findings WHERE project_id = $1 AND ref = $2`,
+    [projectId, ref],
+  );
+  const byId = new Map(history.map((h) => [h.finding_id, h]));
+  const counts: SubmissionCounts = { new: 0, existing: 0, fixed: 0, reopened: 0, total: findings.length };
+  const present = new Set<string>();
+  const upserts: { finding_id: string; state: string; tools: string[]; change: string }[] = [];
+  for (const f of findings) {
+    present.add(f.id);
+    const h = byId.get(f.id);
+    const change = !h ? 'new' : h.state === 'fixed' ? 'reopened' : 'existing';
+    counts[change] += 1;
+    upserts.push({ finding_id: f.id, state: 'open', tools: [...new Set([...(h?.tools ?? []), ...f.tools])], change });
+  }
+  const fixedIds: string[] = [];
+  for (const h of history) {
+    if (h.state !== 'open' || present.has(h.finding_id)) continue;
+    if (!h.tools.some((t) => tools.includes(t))) continue; // a tool that did not run fixes nothing
+    fixedIds.push(h.finding_id);
+  }
+  counts.fixed = fixedIds.length;
+  if (upserts.length) {
+    await tx.query(
+      `INSERT INTO ref_findings AS r (project_id, ref, finding_id, state, tools, first_seen_submission, last_seen_submission)
+       SELECT $1, $2, x.finding_id, 'open', x.tools, $3, $3 FROM jsonb_to_recordset($4::jsonb) AS x(finding_id uuid, tools text[])
+       ON CONFLICT (project_id, ref, finding_id) DO UPDATE SET
+         state = 'open', tools = EXCLUDED.tools, last_seen_submission = $3, fixed_in_submission = NULL,
+         reopened_count = r.reopened_count + CASE WHEN r.state = 'fixed' THEN 1 ELSE 0 END, updated_at = now()`,
+      [projectId, ref, submissionId, JSON.stringify(upserts)],
+    );
+    await tx.query(
+      `UPDATE occurrences o SET change = x.change
+         FROM jsonb_to_recordset($2::jsonb) AS x(finding_id uuid, change text)
+        WHERE o.submission_id = $1 AND o.finding_id = x.finding_id`,
+      [submissionId, JSON.stringify(upserts)],
+    );
+  }
+  if (fixedIds.length) {
+    await tx.query(
+      `UPDATE ref_findings SET state = 'fixed', fixed_in_submission = $3, updated_at = now()
+        WHERE project_id = $1 AND ref = $2 AND finding_id = ANY($4::uuid[])`,
+      [projectId, ref, submissionId, fixedIds],
+    );
+  }
+  return counts;
+}

@@ -1,0 +1,23 @@
+// Handlebars engines: one HTML-escaping (pages, reports, email HTML), compiled templates cached.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import Handlebars from 'handlebars';
+import { templatesDir } from '../paths.js';
+
+const html = Handlebars.create();
+html.registerHelper('eq', (a: unknown, b: unknown) => a === b);
+html.registerHelper('upper', (s: unknown) => String(s ?? '').toUpperCase());
+html.registerHelper('join', (list: unknown, sep: unknown) => (Array.isArray(list) ? list.join(typeof sep === 'string' ? sep : ', ') : ''));
+html.registerHelper('encode', (s: unknown) => encodeURIComponent(String(s ?? '')));
+
+const cache = new Map<string, Handlebars.TemplateDelegate>();
+
+/** Renders templates/<name>.hbs with HTML escaping (strict: a missing field is an error, not blank). */
+export function renderHtml(name: string, context: object): string {
+  let template = cache.get(name);
+  if (!template) {
+    template = html.compile(readFileSync(join(templatesDir, `${name}.hbs`), 'utf8'), { strict: false, noEscape: false });
+    cache.set(name, template);
+  }
+  return template(context);
+}

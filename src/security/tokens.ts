@@ -1,0 +1,62 @@
+// API tokens: random, shown once, stored only as a SHA-256 hash (they carry 256 bits of entropy,
+// so a fast hash is enough; the database never holds a usable token).
+import { createHash, randomBytes } from 'node:crypto';
+import type { Queryable } from '../store/db.js';
+
+export const ROLES = ['admin', 'security', 'maintainer', 'ci', 'viewer'] as const;
+export type Role = (typeof ROLES)[number];
+
+export interface TokenIdentity {
+  tokenId: string;
+  name: string;
+  role: Role;
+  projectId: string | null;
+}
+
+export function generateToken(): string {
+  return 'shk_' + randomBytes(32).toString('base64url');
+}
+
+export function hashToken(token: string): string {
+  return createHash('sha256').update(token, 'utf8').digest('hex');
+}
+
+export async function createToken(
+  q: Queryable,
+  options: { name: string; role: Role; projectId?: string | null; expiresAt?: Date | null; token?: string },
+): Promise<{ id: string; token: string }> {
+  const token = options.token ?? generateToken();
+  const { rows } = await q.query<{ id: string }>(
+    `INSERT INTO api_tokens (name, token_hash, role, project_id, expires_at) VALUES ($1, $2, $3, $4, $5) RETURNING id`,
+    [options.name, hashToken(token), options.role, options.projectId ?? null, options.expiresAt ?? null],
+  );
+  return { id: rows[0]!.id, token };
+}
+
+export async function authenticateToken(q: Queryable, token: string): Promise<TokenIdentity | undefined> {
+  if (!token || token.length > 512) return undefined;
+  const { rows } = await q.query<{ id: string; name: string; role: Role; project_id: string | null }>(
+    `UPDATE api_tokens SET last_used_at = now()
+      WHERE token_hash = $1 AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > now())
+      RETURNING id, name, role, project_id`,
+    [hashToken(token)],
+  );
+  const row = rows[0];
+  return row ? { tokenId: row.id, name: row.name, role: row.role, projectId: row.project_id } : undefined;
+}
+
+/**
+ * Makes sure an admin can get in: the configured bootstrap token is registered (idempotently), or,
+ * when none is configured and no admin token exists, one is generated and returned to be shown once.
+ */
+export async function ensureBootstrapAdmin(q: Queryable, configured: string | undefined): Promise<string | undefined> {
+  if (configured) {
+    const { rows } = await q.query(`SELECT 1 FROM api_tokens WHERE token_hash = $1`, [hashToken(configured)]);
+    if (rows.length === 0) await createToken(q, { name: 'bootstrap-admin (SCANHUB_ADMIN_TOKEN)', role: 'admin', token: configured });
+    return undefined;
+  }
+  const { rows } = await q.query(`SELECT 1 FROM api_tokens WHERE role = 'admin' AND revoked_at IS NULL LIMIT 1`);
+  if (rows.length > 0) return undefined;
+  const { token } = await createToken(q, { name: 'bootstrap-admin (generated)', role: 'admin' });
+  return token;
+}

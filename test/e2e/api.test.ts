@@ -1,0 +1,97 @@
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { describeEachBackend, tableCounts } from '../helpers/db.js';
+import { startTestApp, submissionForm, type TestApp } from '../helpers/app.js';
+
+const json = { 'content-type': 'application/json' };
+
+describeEachBackend('HTTP API', (backend) => {
+  let app: TestApp;
+  beforeAll(async () => {
+    app = await startTestApp(backend, { env: { SCANHUB_MAX_UPLOAD: '64kb' } });
+  });
+  afterAll(async () => {
+    await app.close();
+  });
+
+  it('answers liveness and readiness without a token', async () => {
+    expect((await fetch(`${app.url}/healthz`)).status).toBe(200);
+    const ready = await fetch(`${app.url}/readyz`);
+    expect(ready.status).toBe(200);
+    expect(await ready.json()).toEqual({ status: 'ready', checks: { database: true, migrations: true } });
+  });
+
+  it('refuses every API route without a valid token, with a coded error', async () => {
+    for (const path of ['/api/v1/projects', '/api/v1/scanners', '/api/v1/submissions/00000000-0000-0000-0000-000000000000']) {
+      const res = await app.api(path, { token: '' });
+      expect(res.status).toBe(401);
+      expect(((await res.json()) as { error: { code: string } }).error.code).toBe('UNAUTHENTICATED');
+    }
+    const wrong = await app.api('/api/v1/projects', { token: 'shk_not-a-real-token' });
+    expect(wrong.status).toBe(401);
+  });
+
+  it('creates and lists projects by name with a slash, and refuses duplicates and bad names', async () => {
+    const created = await app.api('/api/v1/projects', { method: 'POST', body: JSON.stringify({ name: 'team/api' }), headers: json });
+    expect(created.status).toBe(201);
+    const project = (await created.json()) as { id: string; name: string };
+    expect(project.name).toBe('team/api');
+    const byName = await app.api('/api/v1/projects/team%2Fapi');
+    expect(((await byName.json()) as { id: string }).id).toBe(project.id);
+    const byId = await app.api(`/api/v1/projects/${project.id}`);
+    expect(byId.status).toBe(200);
+    const dup = await app.api('/api/v1/projects', { method: 'POST', body: JSON.stringify({ name: 'team/api' }), headers: json });
+    expect(dup.status).toBe(409);
+    const bad = await app.api('/api/v1/projects', { method: 'POST', body: JSON.stringify({ name: '../etc' }), headers: json });
+    expect(bad.status).toBe(400);
+    expect(((await bad.json()) as { error: { code: string } }).error.code).toBe('VALIDATION_FAILED');
+    const list = (await (await app.api('/api/v1/projects')).json()) as { items: { name: string }[] };
+    expect(list.items.map((p) => p.name)).toContain('team/api');
+    const missing = await app.api('/api/v1/projects/nope%2Fnope/findings');
+    expect(missing.status).toBe(404);
+  });
+
+  it('limits what roles and project-scoped tokens may do', async () => {
+    const viewer = await app.token('viewer');
+    const res = await app.api('/api/v1/projects', { method: 'POST', body: JSON.stringify({ name: 'v/p' }), headers: json, token: viewer });
+    expect(res.status).toBe(403);
+    const other = (await (await app.api('/api/v1/projects', { method: 'POST', body: JSON.stringify({ name: 'team/other' }), headers: json })).json()) as { id: string };
+    const scoped = await app.token('ci', other.id);
+    const denied = await app.api('/api/v1/projects/team%2Fapi/submissions', { method: 'POST', body: submissionForm({ ref: 'main' }, [{ name: 'a.json', content: '{}' }]), token: scoped });
+    expect(denied.status).toBe(403);
+    const visible = (await (await app.api('/api/v1/projects', { token: scoped })).json()) as { items: { name: string }[] };
+    expect(visible.items.map((p) => p.name)).toEqual(['team/other']);
+  });
+
+  it('refuses an oversized upload with 413 and stores nothing', async () => {
+    const before = await tableCounts(app.db);
+    const big = '{"results":[' + '"x",'.repeat(40_000) + '"x"]}';
+    const res = await app.api('/api/v1/projects/team%2Fapi/submissions', { method: 'POST', body: submissionForm({ ref: 'main' }, [{ name: 'big.json', content: big }]) });
+    expect(res.status).toBe(413);
+    expect(((await res.json()) as { error: { code: string } }).error.code).toBe('PAYLOAD_TOO_LARGE');
+    expect(await tableCounts(app.db)).toEqual(before);
+  });
+
+  it('validates submission fields and content type', async () => {
+    const noRef = await app.api('/api/v1/projects/team%2Fapi/submissions', { method: 'POST', body: submissionForm({}, [{ name: 'a.json', content: '{}' }]) });
+    expect(noRef.status).toBe(400);
+    const noFiles = await app.api('/api/v1/projects/team%2Fapi/submissions', { method: 'POST', body: submissionForm({ ref: 'main' }, []) });
+    expect(noFiles.status).toBe(422);
+    expect(((await noFiles.json()) as { error: { code: string } }).error.code).toBe('NO_REPORTS');
+    const asJson = await app.api('/api/v1/projects/team%2Fapi/submissions', { method: 'POST', body: '{}', headers: json });
+    expect(asJson.status).toBe(415);
+    const unknownTool = await app.api('/api/v1/projects/team%2Fapi/submissions', { method: 'POST', body: submissionForm({ ref: 'main', tool: 'nessus' }, [{ name: 'a.json', content: '{}' }]) });
+    expect(unknownTool.status).toBe(422);
+    expect(((await unknownTool.json()) as { error: { code: string } }).error.code).toBe('UNKNOWN_TOOL');
+  });
+
+  it('lists the scanner plugins and their formats', async () => {
+    const res = (await (await app.api('/api/v1/scanners')).json()) as { items: { id: string; formats: unknown[] }[] };
+    expect(res.items.map((s) => s.id)).toEqual(expect.arrayContaining(['semgrep', 'trivy']));
+  });
+
+  it('answers unknown paths with a coded 404', async () => {
+    const res = await app.api('/api/v1/nothing-here');
+    expect(res.status).toBe(404);
+    expect(((await res.json()) as { error: { code: string } }).error.code).toBe('NOT_FOUND');
+  });
+});

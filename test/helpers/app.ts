@@ -1,0 +1,59 @@
+// Starts the real HTTP app on 127.0.0.1 with a random port over a fresh test database.
+import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
+import { scanners } from '../../integrations/index.js';
+import { loadConfig } from '../../src/config/load.js';
+import { createApp } from '../../src/http/app.js';
+import type { AppDeps } from '../../src/http/deps.js';
+import { createLogger } from '../../src/logger.js';
+import { createToken, type Role } from '../../src/security/tokens.js';
+import type { Database } from '../../src/store/db.js';
+import { openTestDatabase, type Backend } from './db.js';
+
+export interface TestApp {
+  url: string;
+  db: Database;
+  adminToken: string;
+  deps: AppDeps;
+  token(role: Role, projectId?: string): Promise<string>;
+  api(path: string, init?: RequestInit & { token?: string }): Promise<Response>;
+  close(): Promise<void>;
+}
+
+export async function startTestApp(backend: Backend, overrides: Partial<AppDeps> & { env?: NodeJS.ProcessEnv } = {}): Promise<TestApp> {
+  const db = await openTestDatabase(backend);
+  const config = loadConfig(overrides.env ?? {});
+  const deps: AppDeps = { db, scanners, config, log: createLogger('silent'), ...overrides };
+  const app = createApp(deps);
+  const server = await new Promise<Server>((resolve) => {
+    const s = app.listen(0, '127.0.0.1', () => resolve(s));
+  });
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const { token: adminToken } = await createToken(db, { name: 'test-admin', role: 'admin' });
+  return {
+    url,
+    db,
+    adminToken,
+    deps,
+    token: async (role, projectId) => (await createToken(db, { name: `test-${role}`, role, projectId: projectId ?? null })).token,
+    api: (path, init = {}) => {
+      const { token, ...rest } = init;
+      const headers = new Headers(rest.headers);
+      if (token !== '') headers.set('Authorization', `Bearer ${token ?? adminToken}`);
+      return fetch(url + path, { ...rest, headers });
+    },
+    async close() {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeAllConnections();
+      await db.close();
+    },
+  };
+}
+
+/** A multipart submission body: fields plus report files. */
+export function submissionForm(fields: Record<string, string>, files: { name: string; content: string | Buffer }[]): FormData {
+  const form = new FormData();
+  for (const [k, v] of Object.entries(fields)) form.set(k, v);
+  for (const f of files) form.append('report', new Blob([typeof f.content === 'string' ? f.content : new Uint8Array(f.content)]), f.name);
+  return form;
+}
