@@ -1,0 +1,221 @@
+// Policy evaluation: unique merged findings (after exceptions) + context → an explained verdict.
+// Pure: the caller supplies the clock, enrichment and which tools ran.
+import picomatch from 'picomatch';
+import type { Finding } from '../finding.js';
+import { parseSeverityComparison } from '../severity.js';
+import type { Policy, PolicyCondition, PolicyRule } from './schema.js';
+
+export type Outcome = 'pass' | 'warn' | 'fail' | 'error';
+
+export interface AppliedException {
+  id: string;
+  kind: 'false_positive' | 'accepted_risk' | 'not_affected';
+  reason: string;
+  owner: string;
+  expiresAt?: string | undefined;
+}
+
+export interface AssessedFinding {
+  finding: Finding;
+  sources: string[];
+  isNew: boolean;
+  firstSeenAt?: Date | undefined;
+  kev?: boolean | undefined;
+  epss?: number | undefined;
+  /** An exception that applies: the finding is left out of every rule. */
+  exception?: AppliedException | undefined;
+  /** Exceptions that matched but expired: the verdict names them. */
+  expiredExceptions?: AppliedException[] | undefined;
+}
+
+export interface AssessmentContext {
+  now: Date;
+  toolsRun: readonly string[];
+  /** Problems that make the submission unassessable (a report that failed to parse, an incomplete upload). */
+  problems?: readonly string[];
+  /** Freshness of the vulnerability data behind the verdict. */
+  dataUpdatedAt?: Date | undefined;
+}
+
+export interface VerdictFinding {
+  fingerprint: string;
+  ruleId: string;
+  vulnerabilityIds: string[];
+  title: string;
+  severity: string;
+  package?: { name: string; version?: string | undefined } | undefined;
+  location?: { path?: string | undefined; startLine?: number | undefined; image?: string | undefined } | undefined;
+}
+
+export interface RuleResult {
+  id: string;
+  action: 'warn' | 'fail';
+  reason: string;
+  matched: number;
+  allowed: number;
+  triggered: boolean;
+  findings: VerdictFinding[];
+}
+
+export interface Verdict {
+  outcome: Outcome;
+  summary: string;
+  reasons: string[];
+  rules: RuleResult[];
+  exceptions: { fingerprint: string; exception: AppliedException }[];
+  expiredExceptions: { fingerprint: string; exception: AppliedException }[];
+  counts: { findings: number; excepted: number; assessed: number };
+  evaluatedAt: string;
+}
+
+const MAX_LISTED = 200;
+
+function globs(patterns: readonly string[]): (value: string | undefined) => boolean {
+  const matchers = patterns.map((p) => picomatch(p, { nocase: true, dot: true }));
+  return (value) => value !== undefined && matchers.some((m) => m(value));
+}
+
+function compile(when: PolicyCondition, now: Date): (f: AssessedFinding) => boolean {
+  const checks: ((f: AssessedFinding) => boolean)[] = [];
+  if (when.severity) {
+    const pred = parseSeverityComparison(when.severity)!;
+    checks.push((f) => pred(f.finding.severity));
+  }
+  if (when.category) {
+    const set = new Set<string>(when.category);
+    checks.push((f) => set.has(f.finding.category));
+  }
+  if (when.tool) {
+    const m = globs(when.tool);
+    checks.push((f) => f.sources.some((s) => m(s)));
+  }
+  if (when.ruleId) {
+    const m = globs(when.ruleId);
+    checks.push((f) => m(f.finding.ruleId));
+  }
+  if (when.vulnerabilityId) {
+    const m = globs(when.vulnerabilityId);
+    checks.push((f) => f.finding.vulnerabilityIds.some((id) => m(id)) || m(f.finding.ruleId));
+  }
+  if (when.package) {
+    const { name, purl, ecosystem }: { name?: string[]; purl?: string[]; ecosystem?: string[] } = when.package;
+    if (name) {
+      const m = globs(name);
+      checks.push((f) => m(f.finding.package?.name));
+    }
+    if (purl) {
+      const m = globs(purl);
+      checks.push((f) => m(f.finding.package?.purl));
+    }
+    if (ecosystem) {
+      const m = globs(ecosystem);
+      checks.push((f) => m(f.finding.package?.ecosystem) || m(/^pkg:([^/]+)/.exec(f.finding.package?.purl ?? '')?.[1]));
+    }
+  }
+  if (when.path) {
+    const m = globs(when.path);
+    checks.push((f) => m(f.finding.location?.path));
+  }
+  if (when.cwe) {
+    const set = new Set(when.cwe);
+    checks.push((f) => f.finding.cwes.some((c) => set.has(c)));
+  }
+  if (when.cvss) {
+    const { min, max } = when.cvss;
+    checks.push((f) => {
+      const scores = (f.finding.cvss ?? []).map((c) => c.score).filter((s): s is number => s !== undefined);
+      if (scores.length === 0) return false;
+      const top = Math.max(...scores);
+      return top >= min && top <= max;
+    });
+  }
+  if (when.fixAvailable !== undefined) checks.push((f) => f.finding.fixedVersions.length > 0 === when.fixAvailable);
+  if (when.new !== undefined) checks.push((f) => f.isNew === when.new);
+  if (when.kev !== undefined) checks.push((f) => (f.kev ?? false) === when.kev);
+  if (when.epss !== undefined) checks.push((f) => f.epss !== undefined && f.epss >= when.epss!);
+  if (when.age !== undefined) checks.push((f) => f.firstSeenAt !== undefined && now.getTime() - f.firstSeenAt.getTime() >= when.age!);
+  return (f) => checks.every((c) => c(f));
+}
+
+function describeFinding(f: Finding): VerdictFinding {
+  return {
+    fingerprint: f.fingerprint,
+    ruleId: f.ruleId,
+    vulnerabilityIds: f.vulnerabilityIds,
+    title: f.title,
+    severity: f.severity,
+    ...(f.package ? { package: { name: f.package.name, version: f.package.version } } : {}),
+    ...(f.location ? { location: { path: f.location.path, startLine: f.location.startLine, image: f.location.image } } : {}),
+  };
+}
+
+function defaultReason(rule: PolicyRule): string {
+  return rule.description ?? `Policy rule "${rule.id}" matched.`;
+}
+
+export function evaluatePolicy(policy: Policy, findings: readonly AssessedFinding[], ctx: AssessmentContext): Verdict {
+  const reasons: string[] = [];
+  let outcome = 'pass' as Outcome;
+  const raise = (to: Outcome) => {
+    const order: Outcome[] = ['pass', 'warn', 'fail', 'error'];
+    if (order.indexOf(to) > order.indexOf(outcome)) outcome = to;
+  };
+
+  for (const problem of ctx.problems ?? []) {
+    reasons.push(problem);
+    raise('error');
+  }
+  const missing = policy.require.tools.filter((t) => !ctx.toolsRun.includes(t));
+  if (missing.length) {
+    reasons.push(`Required tool${missing.length > 1 ? 's' : ''} did not report: ${missing.join(', ')}.`);
+    raise('error');
+  }
+  if (policy.require.maxDataAge !== undefined) {
+    const age = ctx.dataUpdatedAt ? ctx.now.getTime() - ctx.dataUpdatedAt.getTime() : Infinity;
+    if (age > policy.require.maxDataAge) {
+      const hours = Math.round(policy.require.maxDataAge / 3_600_000);
+      reasons.push(
+        ctx.dataUpdatedAt
+          ? `Vulnerability data is stale: last updated ${ctx.dataUpdatedAt.toISOString()}, older than ${hours}h.`
+          : `The age of the vulnerability data is unknown; the policy requires it to be under ${hours}h.`,
+      );
+      raise(policy.require.staleDataAction);
+    }
+  }
+
+  const active = findings.filter((f) => !f.exception);
+  const rules: RuleResult[] = policy.rules.map((rule) => {
+    const matches = active.filter(compile(rule.when, ctx.now));
+    const allowed = rule.allow ?? 0;
+    const triggered = matches.length > allowed;
+    const reason = rule.reason ?? defaultReason(rule);
+    if (triggered) {
+      raise(rule.action);
+      reasons.push(`${rule.action === 'fail' ? 'FAIL' : 'WARN'} ${rule.id}: ${matches.length} finding${matches.length === 1 ? '' : 's'}${allowed ? ` (allowed ${allowed})` : ''}. ${reason}`);
+    }
+    return { id: rule.id, action: rule.action, reason, matched: matches.length, allowed, triggered, findings: matches.slice(0, MAX_LISTED).map((f) => describeFinding(f.finding)) };
+  });
+
+  const expired = findings.flatMap((f) => (f.expiredExceptions ?? []).map((exception) => ({ fingerprint: f.finding.fingerprint, exception })));
+  for (const e of expired) reasons.push(`Exception ${e.exception.id} (${e.exception.kind}, owner ${e.exception.owner}) expired ${e.exception.expiresAt ?? ''} and no longer applies.`.replace(' ()', ''));
+
+  const excepted = findings.filter((f) => f.exception);
+  const failed = rules.filter((r) => r.triggered && r.action === 'fail').length;
+  const warned = rules.filter((r) => r.triggered && r.action === 'warn').length;
+  const summary =
+    outcome === 'error'
+      ? 'Could not assess: ' + reasons.filter((r) => !/^(FAIL|WARN) /.test(r)).join(' ')
+      : outcome === 'pass'
+        ? `Passed ${rules.length} rule${rules.length === 1 ? '' : 's'} on ${active.length} finding${active.length === 1 ? '' : 's'}.`
+        : `${failed} rule${failed === 1 ? '' : 's'} failed, ${warned} warned, on ${active.length} finding${active.length === 1 ? '' : 's'}.`;
+  return {
+    outcome,
+    summary,
+    reasons,
+    rules,
+    exceptions: excepted.map((f) => ({ fingerprint: f.finding.fingerprint, exception: f.exception! })),
+    expiredExceptions: expired,
+    counts: { findings: findings.length, excepted: excepted.length, assessed: active.length },
+    evaluatedAt: ctx.now.toISOString(),
+  };
+}
