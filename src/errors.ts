@@ -10,6 +10,8 @@ export const ERROR_CATALOGUE = {
   PROJECT_NOT_FOUND: { status: 404, message: 'No such project.' },
   SUBMISSION_NOT_FOUND: { status: 404, message: 'No such submission.' },
   PROJECT_EXISTS: { status: 409, message: 'A project with that name exists already.' },
+  CONFLICT: { status: 409, message: 'The request conflicts with the current state.' },
+  POLICY_INVALID: { status: 422, message: 'The policy is not valid.' },
   IDEMPOTENCY_CONFLICT: { status: 409, message: 'That idempotency key was used for a different request.' },
   PAYLOAD_TOO_LARGE: { status: 413, message: 'The upload is larger than the configured limit.' },
   UNSUPPORTED_MEDIA_TYPE: { status: 415, message: 'Unsupported content type.' },

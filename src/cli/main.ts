@@ -10,7 +10,9 @@ import { createLogger } from '../logger.js';
 import { ReportInput } from '../plugins/report-input.js';
 import { startServer } from '../server.js';
 import { EXIT } from './exit-codes.js';
-import { submitReports } from './submit.js';
+import { fetchScanConfig, submitReports } from './submit.js';
+import { parsePolicy, PolicyError } from '../domain/policy/parse.js';
+import { formatVerdict, gateReports } from '../assess/offline-gate.js';
 import { openDatabase } from '../store/db.js';
 import { migrate } from '../store/migrate.js';
 import { createToken, ROLES, type Role } from '../security/tokens.js';
@@ -94,6 +96,65 @@ export function buildProgram(): Command {
       process.stdout.write(JSON.stringify(result.body, null, 2) + '\n');
     });
 
+  program
+    .command('gate')
+    .description('Evaluate reports against a policy file, offline (no server, no database)')
+    .requiredOption('--policy <file>', 'policy YAML (scanhub-policy.yml)')
+    .option('--baseline <files...>', 'reports of the baseline (e.g. the target branch); "new" is measured against them')
+    .option('--json', 'print the verdict as JSON')
+    .option('--warn-exit-code <n>', 'exit code for a warn verdict (default 0)')
+    .argument('<reports...>', 'report files')
+    .action((files: string[], opts: { policy: string; baseline?: string[]; json?: boolean; warnExitCode?: string }) => {
+      const warnCode = opts.warnExitCode === undefined ? EXIT.ok : Number(opts.warnExitCode);
+      if (!Number.isInteger(warnCode) || warnCode < 0 || warnCode > 255) fail(EXIT.usage, '--warn-exit-code must be a number from 0 to 255');
+      let policyText: string;
+      try {
+        policyText = readFileSync(opts.policy, 'utf8');
+      } catch (error) {
+        fail(EXIT.usage, `cannot read policy ${opts.policy}: ${(error as NodeJS.ErrnoException).code ?? 'error'}`);
+      }
+      let policy;
+      try {
+        policy = parsePolicy(policyText);
+      } catch (error) {
+        if (error instanceof PolicyError) fail(EXIT.usage, `${opts.policy}: ${error.message}`);
+        throw error;
+      }
+      const read = (file: string) => {
+        let content: Buffer;
+        try {
+          content = readFileSync(file);
+        } catch (error) {
+          fail(EXIT.usage, `cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? 'error'}`);
+        }
+        try {
+          return parseReport(scanners, new ReportInput(content, basename(file)));
+        } catch (error) {
+          if (error instanceof ReportFormatError) fail(EXIT.usage, `${basename(file)}: ${error.message}${error.pointer ? ` (at ${error.pointer})` : ''}`);
+          throw error;
+        }
+      };
+      const reports = files.map(read);
+      const baseline = opts.baseline?.map(read);
+      const verdict = gateReports(policy, reports, baseline, new Date());
+      process.stdout.write(opts.json ? JSON.stringify(verdict, null, 2) + '\n' : formatVerdict(verdict));
+      process.exitCode = verdict.outcome === 'fail' ? EXIT.fail : verdict.outcome === 'error' ? EXIT.error : verdict.outcome === 'warn' ? warnCode : EXIT.ok;
+    });
+
+  program
+    .command('config')
+    .description('Print the scan configuration of a project (SCANHUB_URL, SCANHUB_TOKEN)')
+    .requiredOption('--project <project>', 'project name or id')
+    .option('--format <format>', 'json or shell', 'json')
+    .action(async (opts: { project: string; format: string }) => {
+      if (!['json', 'shell'].includes(opts.format)) fail(EXIT.usage, '--format must be json or shell');
+      const config = loadConfig();
+      if (!config.url || !config.token) fail(EXIT.usage, 'SCANHUB_URL and SCANHUB_TOKEN must be set.');
+      const result = await fetchScanConfig({ url: config.url, token: config.token, project: opts.project, format: opts.format as 'json' | 'shell' });
+      if (!result.ok) fail(result.exitCode, result.message);
+      process.stdout.write(result.body);
+    });
+
   const db = program.command('db').description('Database maintenance');
   db.command('migrate')
     .description('Apply pending migrations and exit')
@@ -142,7 +203,7 @@ export async function run(argv: string[]): Promise<number> {
   const program = buildProgram();
   try {
     await program.parseAsync(argv);
-    return EXIT.ok;
+    return typeof process.exitCode === 'number' ? process.exitCode : EXIT.ok;
   } catch (error) {
     if (error instanceof CliExit) {
       process.stderr.write(`scanhub: ${error.message}\n`);

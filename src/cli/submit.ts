@@ -49,3 +49,24 @@ export async function submitReports(opts: SubmitOptions): Promise<SubmitOutcome>
     return { ok: false, exitCode: EXIT.error, message: `cannot reach ScanHub at ${opts.url}: ${e.code ?? e.message}` };
   }
 }
+
+/** GET the project's scan configuration as JSON or shell commands. */
+export async function fetchScanConfig(opts: { url: string; token: string; project: string; format: 'json' | 'shell' }): Promise<{ ok: true; body: string } | { ok: false; exitCode: number; message: string }> {
+  const endpoint = `${opts.url.replace(/\/+$/, '')}/api/v1/projects/${encodeURIComponent(opts.project)}/scan-config${opts.format === 'shell' ? '?format=shell' : ''}`;
+  try {
+    const res = await axios.get<string>(endpoint, { headers: { Authorization: `Bearer ${opts.token}` }, responseType: 'text', timeout: 30_000, transformResponse: (x: string) => x });
+    return { ok: true, body: opts.format === 'json' ? JSON.stringify(JSON.parse(res.data), null, 2) + '\n' : res.data };
+  } catch (error) {
+    const e = error as AxiosError<string>;
+    if (e.response) {
+      let message = e.message;
+      try {
+        message = (JSON.parse(e.response.data) as { error: { message: string } }).error.message;
+      } catch {
+        // keep the transport message
+      }
+      return { ok: false, exitCode: e.response.status >= 500 ? EXIT.error : EXIT.usage, message: `${e.response.status}: ${message}` };
+    }
+    return { ok: false, exitCode: EXIT.error, message: `cannot reach ScanHub at ${opts.url}: ${e.code ?? e.message}` };
+  }
+}

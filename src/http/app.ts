@@ -10,6 +10,9 @@ import { healthRoutes } from './routes/health.js';
 import { pageRoutes } from './routes/pages.js';
 import { projectRoutes } from './routes/projects.js';
 import { submissionRoutes } from './routes/submissions.js';
+import { policyRoutes } from './routes/policies.js';
+import { exceptionRoutes } from './routes/exceptions.js';
+import { scanConfigRoutes } from './routes/scan-config.js';
 
 export function createApp(deps: AppDeps): Express {
   const app = express();
@@ -45,6 +48,9 @@ export function createApp(deps: AppDeps): Express {
   api.use(projectRoutes(deps));
   api.use(submissionRoutes(deps));
   api.use(findingRoutes(deps));
+  api.use(policyRoutes(deps));
+  api.use(exceptionRoutes(deps));
+  api.use(scanConfigRoutes(deps));
   api.get('/scanners', (_req, res) => {
     res.json({ items: deps.scanners.map((s) => ({ id: s.id, name: s.name, formats: s.formats })) });
   });

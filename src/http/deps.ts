@@ -11,4 +11,6 @@ export interface AppDeps {
   log: Logger;
   /** Test seam passed to ingest: runs before COMMIT of a submission. */
   beforeCommit?: ((submissionId: string) => Promise<void> | void) | undefined;
+  /** The clock; tests inject one to move time (exception expiry, data age). */
+  now?: (() => Date) | undefined;
 }

@@ -13,6 +13,9 @@ import { parseReport } from './parse-report.js';
 import { planMerge, type PlannedFinding } from './merge-plan.js';
 import { recordAliasGroups } from './alias-groups.js';
 import { audit } from '../store/audit.js';
+import { assessSubmission, type SubmissionVerdict } from '../assess/assess.js';
+import { effectivePolicy } from '../assess/policies.js';
+import { recordSubmissionEvents } from '../store/events.js';
 
 export interface UploadedReport {
   filename: string;
@@ -27,6 +30,8 @@ export interface SubmissionRequest {
   commit?: string | undefined;
   reports: UploadedReport[];
   idempotencyKey?: string | undefined;
+  /** A merge request's target branch: "new" is then measured against its latest submission. */
+  targetRef?: string | undefined;
   /** A client-chosen submission id (UUID): a second request with it replays the first. */
   id?: string | undefined;
   actor: string;
@@ -63,6 +68,8 @@ export interface SubmissionResult {
   reports: ReportSummary[];
   createdAt: string;
   replayed: boolean;
+  targetRef: string | null;
+  verdict: SubmissionVerdict | null;
 }
 
 export interface IngestDeps {
@@ -70,11 +77,13 @@ export interface IngestDeps {
   scanners: readonly ScannerPlugin[];
   /** Test seam: called inside the transaction after every write and before COMMIT. */
   beforeCommit?: ((submissionId: string) => Promise<void> | void) | undefined;
+  /** The clock (injected in tests: exception expiry, data age). */
+  now?: (() => Date) | undefined;
 }
 
 function requestHash(req: SubmissionRequest): string {
   const h = createHash('sha256');
-  h.update(JSON.stringify([req.ref, req.commit ?? null]));
+  h.update(JSON.stringify([req.ref, req.commit ?? null, req.targetRef ?? null]));
   for (const r of req.reports) {
     h.update(JSON.stringify([r.filename, r.tool ?? null]));
     h.update(createHash('sha256').update(r.content).digest());
@@ -92,6 +101,8 @@ interface SubmissionRow {
   reports: ReportSummary[];
   request_hash: string;
   created_at: Date;
+  target_ref: string | null;
+  verdict: SubmissionVerdict | null;
 }
 
 function toResult(row: SubmissionRow, replayed: boolean): SubmissionResult {
@@ -106,13 +117,24 @@ function toResult(row: SubmissionRow, replayed: boolean): SubmissionResult {
     reports: row.reports,
     createdAt: new Date(row.created_at).toISOString(),
     replayed,
+    targetRef: row.target_ref,
+    verdict: row.verdict,
   };
+}
+
+/** A stored submission by id, or undefined. */
+export async function loadSubmission(q: Queryable, id: string): Promise<SubmissionResult | undefined> {
+  const { rows } = await q.query<SubmissionRow>(
+    `SELECT id, project_id, ref, commit_sha, tools, counts, reports, request_hash, created_at, target_ref, verdict FROM submissions WHERE id = $1`,
+    [id],
+  );
+  return rows[0] ? toResult(rows[0], false) : undefined;
 }
 
 async function findReplay(q: Queryable, req: SubmissionRequest, hash: string): Promise<SubmissionResult | undefined> {
   if (!req.idempotencyKey && !req.id) return undefined;
   const { rows } = await q.query<SubmissionRow>(
-    `SELECT id, project_id, ref, commit_sha, tools, counts, reports, request_hash, created_at FROM submissions
+    `SELECT id, project_id, ref, commit_sha, tools, counts, reports, request_hash, created_at, target_ref, verdict FROM submissions
       WHERE (project_id = $1 AND idempotency_key = $2) OR id = $3::uuid`,
     [req.projectId, req.idempotencyKey ?? null, req.id ?? null],
   );
@@ -183,11 +205,25 @@ export async function ingestSubmission(deps: IngestDeps, req: SubmissionRequest)
       await writeFindings(tx, req.projectId, submissionId, plan.findings);
       const counts = await classifyAgainstRef(tx, req.projectId, req.ref, submissionId, tools, plan.findings);
       await recordAliasGroups(tx, plan.findings.map((f) => [...f.aliases]), tools.join(','));
+      const now = deps.now?.() ?? new Date();
+      const policy = await effectivePolicy(tx, req.projectId);
+      const dates = reports.map((r) => (r.dbUpdatedAt ? new Date(r.dbUpdatedAt) : undefined)).filter((d): d is Date => !!d && !Number.isNaN(d.getTime()));
+      const verdict = await assessSubmission(tx, {
+        projectId: req.projectId,
+        submissionId,
+        ref: req.ref,
+        targetRef: req.targetRef,
+        toolsRun: tools,
+        dataUpdatedAt: dates.length ? new Date(Math.min(...dates.map((d) => d.getTime()))) : undefined,
+        policy,
+        now,
+      });
       const { rows } = await tx.query<SubmissionRow>(
-        `UPDATE submissions SET counts = $2 WHERE id = $1
-         RETURNING id, project_id, ref, commit_sha, tools, counts, reports, request_hash, created_at`,
-        [submissionId, JSON.stringify(counts)],
+        `UPDATE submissions SET counts = $2, verdict = $3, policy_id = $4, target_ref = $5 WHERE id = $1
+         RETURNING id, project_id, ref, commit_sha, tools, counts, reports, request_hash, created_at, target_ref, verdict`,
+        [submissionId, JSON.stringify(counts), JSON.stringify(verdict), policy.id, req.targetRef ?? null],
       );
+      await recordSubmissionEvents(tx, req.projectId, submissionId, req.ref, counts, verdict);
       await tx.query(`UPDATE refs SET last_submission_id = $3, updated_at = now() WHERE project_id = $1 AND ref = $2`, [
         req.projectId,
         req.ref,

@@ -43,6 +43,10 @@ export function authenticate(db: Database, options: { allowCookie?: boolean } = 
 const WRITE_ROLES: Record<string, readonly Role[]> = {
   'project.create': ['admin', 'maintainer'],
   'submission.create': ['admin', 'maintainer', 'ci', 'security'],
+  'policy.write': ['admin', 'security'],
+  'scanconfig.write': ['admin', 'security', 'maintainer'],
+  'exception.request': ['admin', 'security', 'maintainer', 'ci'],
+  'exception.approve': ['admin', 'security'],
   read: ['admin', 'security', 'maintainer', 'ci', 'viewer'],
 };
 

@@ -2,7 +2,7 @@ import { Router } from 'express';
 import multer from 'multer';
 import { z } from 'zod';
 import { AppError } from '../../errors.js';
-import { ingestSubmission, type SubmissionResult } from '../../ingest/submit.js';
+import { ingestSubmission, loadSubmission, type SubmissionResult } from '../../ingest/submit.js';
 import { getProject } from '../../store/repositories/projects.js';
 import { authorize, identity } from '../middleware/auth.js';
 import type { AppDeps } from '../deps.js';
@@ -16,6 +16,7 @@ const fieldsSchema = z.object({
     .optional(),
   tool: z.string().trim().min(1).max(64).optional(),
   id: z.string().uuid().optional(),
+  targetRef: z.string().trim().min(1).max(255).optional(),
 });
 
 function present(result: SubmissionResult, projectName: string) {
@@ -29,6 +30,8 @@ function present(result: SubmissionResult, projectName: string) {
     counts: result.counts,
     reports: result.reports,
     createdAt: result.createdAt,
+    targetRef: result.targetRef,
+    verdict: result.verdict,
     findings: `/api/v1/projects/${encodeURIComponent(result.projectId)}/findings?ref=${encodeURIComponent(result.ref)}`,
   };
 }
@@ -55,13 +58,14 @@ export function submissionRoutes(deps: AppDeps): Router {
     const idempotencyKey = req.get('idempotency-key')?.trim() || undefined;
     if (idempotencyKey && idempotencyKey.length > 200) throw new AppError('VALIDATION_FAILED', 'Idempotency-Key is longer than 200 characters.');
     const result = await ingestSubmission(
-      { db, scanners: deps.scanners, beforeCommit: deps.beforeCommit },
+      { db, scanners: deps.scanners, beforeCommit: deps.beforeCommit, now: deps.now },
       {
         projectId: project.id,
         ref: fields.ref,
         commit: fields.commit,
         id: fields.id,
         idempotencyKey,
+        targetRef: fields.targetRef,
         actor: `token:${id.name}`,
         reports: files.map((f) => ({ filename: f.originalname, content: f.buffer, tool: fields.tool })),
       },
@@ -73,29 +77,22 @@ export function submissionRoutes(deps: AppDeps): Router {
       .json(present(result, project.name));
   });
 
-  router.get('/submissions/:id', async (req, res) => {
+  const load = async (res: Parameters<typeof identity>[0], idParam: string | undefined) => {
     const id = identity(res);
-    if (!z.string().uuid().safeParse(req.params.id).success) throw new AppError('SUBMISSION_NOT_FOUND');
-    const { rows } = await db.query<{
-      id: string; project_id: string; project_name: string; ref: string; commit_sha: string | null; tools: string[];
-      counts: SubmissionResult['counts']; reports: SubmissionResult['reports']; created_at: Date;
-    }>(
-      `SELECT s.id, s.project_id, p.name AS project_name, s.ref, s.commit_sha, s.tools, s.counts, s.reports, s.created_at
-         FROM submissions s JOIN projects p ON p.id = s.project_id WHERE s.id = $1`,
-      [req.params.id],
-    );
-    const row = rows[0];
-    if (!row) throw new AppError('SUBMISSION_NOT_FOUND');
-    authorize(id, 'read', row.project_id);
-    res.json(
-      present(
-        {
-          id: row.id, projectId: row.project_id, ref: row.ref, commit: row.commit_sha, status: 'completed', tools: row.tools,
-          counts: row.counts, reports: row.reports, createdAt: new Date(row.created_at).toISOString(), replayed: false,
-        },
-        row.project_name,
-      ),
-    );
+    if (!idParam || !z.string().uuid().safeParse(idParam).success) throw new AppError('SUBMISSION_NOT_FOUND');
+    const submission = await loadSubmission(db, idParam);
+    if (!submission) throw new AppError('SUBMISSION_NOT_FOUND');
+    authorize(id, 'read', submission.projectId);
+    const project = await getProject(db, submission.projectId);
+    return { submission, project };
+  };
+  router.get('/submissions/:id', async (req, res) => {
+    const { submission, project } = await load(res, req.params.id);
+    res.json(present(submission, project.name));
+  });
+  router.get('/submissions/:id/verdict', async (req, res) => {
+    const { submission } = await load(res, req.params.id);
+    res.json(submission.verdict);
   });
   return router;
 }

@@ -1,0 +1,99 @@
+// Assessing one stored submission: its unique merged findings, the baseline that says what is new,
+// the exceptions in force, and the effective policy → a verdict. Reads only, so dry runs reuse it.
+import type { Finding } from '../domain/finding.js';
+import { matchExceptions, type StoredException } from '../domain/exceptions.js';
+import { evaluatePolicy, type AppliedException, type AssessedFinding, type Verdict } from '../domain/policy/evaluate.js';
+import type { Policy } from '../domain/policy/schema.js';
+import { mergeFindingViews } from '../domain/merge.js';
+import type { Queryable } from '../store/db.js';
+import { loadExceptions } from '../store/repositories/exceptions.js';
+
+export interface SubmissionVerdict extends Verdict {
+  policy: { id: string | null; version: number | null; origin: string };
+  baseline: { ref: string; submissionId: string | null };
+}
+
+interface OccurrenceRow {
+  finding_id: string;
+  fingerprint: string;
+  tool: string;
+  change: string | null;
+  data: Finding;
+  first_seen_at: Date;
+}
+
+const toApplied = (e: StoredException): AppliedException => ({
+  id: e.id,
+  kind: e.kind,
+  reason: e.reason,
+  owner: e.owner,
+  ...(e.expiresAt ? { expiresAt: e.expiresAt.toISOString() } : {}),
+});
+
+/** The findings of one submission, one per stored finding (tools' views merged). */
+export async function submissionFindings(q: Queryable, submissionId: string): Promise<{ findings: Map<string, { finding: Finding; sources: string[]; change: string | null; firstSeenAt: Date }> }> {
+  const { rows } = await q.query<OccurrenceRow>(
+    `SELECT o.finding_id, f.fingerprint, o.tool, o.change, o.data, f.first_seen_at
+       FROM occurrences o JOIN findings f ON f.id = o.finding_id
+      WHERE o.submission_id = $1 ORDER BY o.report_index, o.tool`,
+    [submissionId],
+  );
+  const findings = new Map<string, { finding: Finding; sources: string[]; change: string | null; firstSeenAt: Date }>();
+  for (const r of rows) {
+    const view = { ...r.data, fingerprint: r.fingerprint };
+    const existing = findings.get(r.finding_id);
+    if (existing) {
+      existing.finding = mergeFindingViews(existing.finding, view);
+      existing.sources.push(r.tool);
+    } else {
+      findings.set(r.finding_id, { finding: view, sources: [r.tool], change: r.change, firstSeenAt: new Date(r.first_seen_at) });
+    }
+  }
+  return { findings };
+}
+
+/** Finding ids open on a ref as of its latest submission (the merge-request baseline). */
+async function openOnRef(q: Queryable, projectId: string, ref: string): Promise<{ ids: Set<string>; submissionId: string | null }> {
+  const { rows } = await q.query<{ last_submission_id: string | null }>(`SELECT last_submission_id FROM refs WHERE project_id = $1 AND ref = $2`, [projectId, ref]);
+  const submissionId = rows[0]?.last_submission_id ?? null;
+  if (!submissionId) return { ids: new Set(), submissionId: null };
+  const { rows: open } = await q.query<{ finding_id: string }>(`SELECT DISTINCT finding_id FROM occurrences WHERE submission_id = $1`, [submissionId]);
+  return { ids: new Set(open.map((r) => r.finding_id)), submissionId };
+}
+
+export interface AssessOptions {
+  projectId: string;
+  submissionId: string;
+  ref: string;
+  targetRef?: string | null | undefined;
+  toolsRun: string[];
+  dataUpdatedAt?: Date | undefined;
+  policy: { policy: Policy; id: string | null; version: number | null; origin: string };
+  now: Date;
+}
+
+export async function assessSubmission(q: Queryable, o: AssessOptions): Promise<SubmissionVerdict> {
+  const { findings } = await submissionFindings(q, o.submissionId);
+  const exceptions = await loadExceptions(q, o.projectId);
+  // A merge request compares with its target branch; a branch with its own previous submission.
+  const baseline = o.targetRef ? await openOnRef(q, o.projectId, o.targetRef) : undefined;
+  const assessed: AssessedFinding[] = [];
+  for (const [id, f] of findings) {
+    const isNew = baseline ? !baseline.ids.has(id) : f.change === 'new' || f.change === 'reopened';
+    const match = matchExceptions(exceptions, f.finding, o.now);
+    assessed.push({
+      finding: f.finding,
+      sources: f.sources,
+      isNew,
+      firstSeenAt: f.firstSeenAt,
+      ...(match.active ? { exception: toApplied(match.active) } : {}),
+      expiredExceptions: match.expired.map(toApplied),
+    });
+  }
+  const verdict = evaluatePolicy(o.policy.policy, assessed, { now: o.now, toolsRun: o.toolsRun, dataUpdatedAt: o.dataUpdatedAt });
+  return {
+    ...verdict,
+    policy: { id: o.policy.id, version: o.policy.version, origin: o.policy.origin },
+    baseline: { ref: o.targetRef ?? o.ref, submissionId: baseline?.submissionId ?? null },
+  };
+}
