@@ -8,6 +8,7 @@ import { openDatabase, type Database } from './store/db.js';
 import { migrate } from './store/migrate.js';
 import { ensureBootstrapAdmin } from './security/tokens.js';
 import { seedDemo } from './demo.js';
+import { startScheduler } from './jobs/scheduler.js';
 
 export interface RunningServer {
   server: Server;
@@ -50,6 +51,7 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
   const port = typeof address === 'object' && address ? address.port : config.port;
   const url = `http://${config.host === '0.0.0.0' ? '127.0.0.1' : config.host}:${port}`;
   log.info({ url, database: db.kind }, 'ScanHub listening');
+  const scheduler = startScheduler(db, log);
   let closing: Promise<void> | undefined;
   return {
     server,
@@ -59,6 +61,7 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
       closing ??= (async () => {
         await new Promise<void>((resolve) => server.close(() => resolve()));
         server.closeAllConnections?.();
+        await scheduler.stop();
         await db.close();
       })();
       return closing;
