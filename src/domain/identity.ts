@@ -117,6 +117,8 @@ export function fingerprint(finding: NormalisedFinding): string {
         path ?? (finding.location?.image ? imageRepository(finding.location.image) : undefined),
         finding.location?.resource,
         packageIdentity(finding.package),
+        // Two containers of one resource can fail the same check: the offending block tells them apart.
+        finding.snippet && normaliseCode(finding.snippet) !== '' ? sha256Hex(normaliseCode(finding.snippet)) : undefined,
       ]);
     default: {
       // code, malware, other: the tool's stable fingerprint, else the matched code, else the line.

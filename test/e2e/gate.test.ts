@@ -45,7 +45,7 @@ describe('scanhub gate', () => {
   it('exits 2 for a policy with a typo (line and column), a malformed report, or bad usage', () => {
     const t = gate(['--policy', typo, join(reports, 'semgrep.json')]);
     expect(t.status).toBe(2);
-    expect(t.stderr).toContain('line 4, column 30');
+    expect(t.stderr).toContain('line 4, column 29');
     expect(t.stderr).toContain('unknown key "pakage"');
     const broken = join(dir, 'broken.json');
     writeFileSync(broken, '{"results": [');

@@ -82,7 +82,8 @@ export function exceptionRoutes(deps: AppDeps): Router {
         format: z.enum(['trivyignore', 'dependency-check-suppression', 'cyclonedx-vex', 'openvex']).optional(),
       })
       .parse(req.query);
-    const text = typeof req.body === 'string' ? req.body : '';
+    // A JSON body (VEX) was already parsed by the API's JSON parser; YAML and XML arrive as text.
+    const text = typeof req.body === 'string' ? req.body : req.body && typeof req.body === 'object' ? JSON.stringify(req.body) : '';
     const format: ImportFormat | undefined = query.format ?? detectImportFormat(text);
     if (!format) throw new AppError('REPORT_FORMAT_UNKNOWN', 'Import a .trivyignore.yaml, a Dependency-Check suppression file, CycloneDX VEX or OpenVEX.');
     const projectId = await projectFor(id, query.project);
