@@ -282,7 +282,7 @@ async function writeFindings(tx: Queryable, projectId: string, submissionId: str
     rule_id: f.data.ruleId,
     title: f.data.title,
     vuln_key: f.vulnKey ?? null,
-    tools: f.tools,
+    tools: [...f.tools].sort(),
     data: f.data,
   }));
   if (rows.length === 0) return;
