@@ -1,11 +1,13 @@
 // The plugin registry: hand-kept, alphabetical, one line per plugin. Adding a scanner is one folder
 // under integrations/scanners/<id>/ and one line here; test/contract checks every entry.
 import type { ScannerPlugin } from '../src/plugins/scanner.js';
+import { bandit } from './scanners/bandit/index.js';
 import { grype } from './scanners/grype/index.js';
 import { semgrep } from './scanners/semgrep/index.js';
 import { trivy } from './scanners/trivy/index.js';
 
 export const scanners: readonly ScannerPlugin[] = [
+  bandit,
   grype,
   semgrep,
   trivy,

@@ -1,7 +1,7 @@
 // detect → parse → normalise → identify, for one report. No I/O: used by `scanhub parse` and ingest.
 import { AppError, ReportFormatError } from '../errors.js';
 import { findingSchema, parsedFindingSchema, type Finding } from '../domain/finding.js';
-import { fingerprint } from '../domain/identity.js';
+import { fingerprint, sha256Hex } from '../domain/identity.js';
 import { orderVulnIds, pointer } from '../plugins/parse-helpers.js';
 import type { ReportInput } from '../plugins/report-input.js';
 import type { ParseWarning, ScannerPlugin } from '../plugins/scanner.js';
@@ -88,6 +88,7 @@ export function parseReport(plugins: readonly ScannerPlugin[], input: ReportInpu
     if (f.toolVersion === undefined) delete f.toolVersion;
     findings.push(findingSchema.parse({ ...f, fingerprint: fingerprint(f) }));
   });
+  disambiguateRepeatedCode(findings);
   return {
     tool: plugin.id,
     format: output.format,
@@ -97,4 +98,27 @@ export function parseReport(plugins: readonly ScannerPlugin[], input: ReportInpu
     dbUpdatedAt: output.dbUpdatedAt,
     target: output.target,
   };
+}
+
+/**
+ * The same code matched by the same rule at several places of one file hashes alike; the k-th
+ * place (by line) gets "#k" mixed into its fingerprint, as Semgrep's own fingerprints do, so that
+ * they stay distinct findings. A result repeated at the same line stays an exact duplicate.
+ */
+function disambiguateRepeatedCode(findings: Finding[]): void {
+  const groups = new Map<string, Finding[]>();
+  for (const f of findings) {
+    if (f.category === 'vulnerability' || f.toolFingerprint) continue;
+    const list = groups.get(f.fingerprint);
+    if (list) list.push(f);
+    else groups.set(f.fingerprint, [f]);
+  }
+  for (const [fp, list] of groups) {
+    const lines = [...new Set(list.map((f) => f.location?.startLine ?? 0))].sort((a, b) => a - b);
+    if (lines.length < 2) continue;
+    for (const f of list) {
+      const k = lines.indexOf(f.location?.startLine ?? 0);
+      if (k > 0) f.fingerprint = sha256Hex(`${fp}#${k}`);
+    }
+  }
 }
