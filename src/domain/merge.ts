@@ -1,6 +1,6 @@
 // Merging what several tools (or several places in one report) say about one finding.
 import { SEVERITIES, type Finding, type FindingStatus } from './finding.js';
-import { orderVulnIds } from '../plugins/parse-helpers.js';
+import { isCve, orderVulnIds } from '../plugins/parse-helpers.js';
 
 function union<T>(a: readonly T[], b: readonly T[], key: (x: T) => string = String): T[] {
   const seen = new Set(a.map(key));
@@ -34,6 +34,11 @@ export function mergeFindingViews(a: Finding, b: Finding): Finding {
   };
   if (a.cvss || b.cvss) merged.cvss = union(a.cvss ?? [], b.cvss ?? [], (c) => `${c.version}|${c.source ?? ''}|${c.vector ?? c.score}`);
   if (!merged.package && b.package) merged.package = b.package;
+  // A merged vulnerability is named by its CVE when any tool knows it (the alias group's canonical id).
+  if (a.category === 'vulnerability' && !isCve(a.ruleId) && isCve(b.ruleId)) {
+    merged.ruleId = b.ruleId;
+    merged.title = b.title;
+  }
   if (!merged.description && b.description) merged.description = b.description;
   return merged;
 }
