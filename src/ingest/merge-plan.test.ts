@@ -58,7 +58,7 @@ describe('planMerge', () => {
 describe('merged vulnerability naming', () => {
   it('takes the CVE as the rule id when the first tool only named the GHSA', () => {
     const grype = f({ tool: 'grype', ruleId: 'GHSA-aaaa-bbbb-cccc', title: 'GHSA title', vulnerabilityIds: ['CVE-2020-1000', 'GHSA-aaaa-bbbb-cccc'] });
-    const trivy = f({ title: 'Trivy title', vulnerabilityIds: ['CVE-2020-1000', 'GHSA-aaaa-bbbb-cccc'] });
+    const trivy = f({ ruleId: 'CVE-2020-1000', title: 'Trivy title', vulnerabilityIds: ['CVE-2020-1000', 'GHSA-aaaa-bbbb-cccc'] });
     const plan = planMerge([{ finding: grype, reportIndex: 0 }, { finding: trivy, reportIndex: 1 }], [], []);
     expect(plan.findings).toHaveLength(1);
     expect(plan.findings[0]!.data).toMatchObject({ ruleId: 'CVE-2020-1000', title: 'Trivy title' });
