@@ -52,13 +52,9 @@ export async function submissionFindings(q: Queryable, submissionId: string): Pr
   return { findings };
 }
 
-/** Finding ids open on a ref as of its latest submission (the merge-request baseline). */
-async function openOnRef(q: Queryable, projectId: string, ref: string): Promise<{ ids: Set<string>; submissionId: string | null }> {
+async function latestSubmission(q: Queryable, projectId: string, ref: string): Promise<string | null> {
   const { rows } = await q.query<{ last_submission_id: string | null }>(`SELECT last_submission_id FROM refs WHERE project_id = $1 AND ref = $2`, [projectId, ref]);
-  const submissionId = rows[0]?.last_submission_id ?? null;
-  if (!submissionId) return { ids: new Set(), submissionId: null };
-  const { rows: open } = await q.query<{ finding_id: string }>(`SELECT DISTINCT finding_id FROM occurrences WHERE submission_id = $1`, [submissionId]);
-  return { ids: new Set(open.map((r) => r.finding_id)), submissionId };
+  return rows[0]?.last_submission_id ?? null;
 }
 
 export interface AssessOptions {
@@ -75,11 +71,10 @@ export interface AssessOptions {
 export async function assessSubmission(q: Queryable, o: AssessOptions): Promise<SubmissionVerdict> {
   const { findings } = await submissionFindings(q, o.submissionId);
   const exceptions = await loadExceptions(q, o.projectId);
-  // A merge request compares with its target branch; a branch with its own previous submission.
-  const baseline = o.targetRef ? await openOnRef(q, o.projectId, o.targetRef) : undefined;
+  // "new" was decided at ingest against the baseline: a merge request's target branch, else the ref itself.
   const assessed: AssessedFinding[] = [];
-  for (const [id, f] of findings) {
-    const isNew = baseline ? !baseline.ids.has(id) : f.change === 'new' || f.change === 'reopened';
+  for (const f of findings.values()) {
+    const isNew = f.change === 'new' || f.change === 'reopened';
     const match = matchExceptions(exceptions, f.finding, o.now);
     assessed.push({
       finding: f.finding,
@@ -94,6 +89,6 @@ export async function assessSubmission(q: Queryable, o: AssessOptions): Promise<
   return {
     ...verdict,
     policy: { id: o.policy.id, version: o.policy.version, origin: o.policy.origin },
-    baseline: { ref: o.targetRef ?? o.ref, submissionId: baseline?.submissionId ?? null },
+    baseline: { ref: o.targetRef ?? o.ref, submissionId: o.targetRef ? await latestSubmission(q, o.projectId, o.targetRef) : null },
   };
 }

@@ -85,9 +85,10 @@ export function buildProgram(): Command {
     .requiredOption('--ref <ref>', 'branch or ref the reports belong to')
     .option('--commit <sha>', 'commit SHA')
     .option('--tool <id>', 'scanner plugin id for all files (detected when absent)')
+    .option('--target-ref <ref>', 'merge request target branch: "new" is measured against its latest submission')
     .option('--idempotency-key <key>', 'resubmitting with the same key returns the first result')
     .argument('<files...>', 'report files')
-    .action(async (files: string[], opts: { project: string; ref: string; commit?: string; tool?: string; idempotencyKey?: string }) => {
+    .action(async (files: string[], opts: { project: string; ref: string; commit?: string; tool?: string; targetRef?: string; idempotencyKey?: string }) => {
       const config = loadConfig();
       if (!config.url) fail(EXIT.usage, 'SCANHUB_URL is not set (e.g. http://127.0.0.1:8080).');
       if (!config.token) fail(EXIT.usage, 'SCANHUB_TOKEN is not set.');

@@ -12,6 +12,7 @@ export interface SubmitOptions {
   commit?: string | undefined;
   tool?: string | undefined;
   idempotencyKey?: string | undefined;
+  targetRef?: string | undefined;
   files: string[];
 }
 
@@ -22,6 +23,7 @@ export async function submitReports(opts: SubmitOptions): Promise<SubmitOutcome>
   form.set('ref', opts.ref);
   if (opts.commit) form.set('commit', opts.commit);
   if (opts.tool) form.set('tool', opts.tool);
+  if (opts.targetRef) form.set('targetRef', opts.targetRef);
   for (const file of opts.files) {
     let bytes: Buffer;
     try {

@@ -203,7 +203,7 @@ export async function ingestSubmission(deps: IngestDeps, req: SubmissionRequest)
         [submissionId, req.projectId, req.ref, req.commit ?? null, req.idempotencyKey ?? null, hash, tools, JSON.stringify(reports)],
       );
       await writeFindings(tx, req.projectId, submissionId, plan.findings);
-      const counts = await classifyAgainstRef(tx, req.projectId, req.ref, submissionId, tools, plan.findings);
+      const counts = await classifyAgainstRef(tx, req.projectId, req.ref, req.targetRef, submissionId, tools, plan.findings);
       await recordAliasGroups(tx, plan.findings.map((f) => [...f.aliases]), tools.join(','));
       const now = deps.now?.() ?? new Date();
       const policy = await effectivePolicy(tx, req.projectId);
@@ -326,40 +326,63 @@ async function writeFindings(tx: Queryable, projectId: string, submissionId: str
   }
 }
 
+type RefHistory = { finding_id: string; state: 'open' | 'fixed'; tools: string[] }[];
+
+export interface Classification {
+  counts: SubmissionCounts;
+  changes: Map<string, 'new' | 'existing' | 'reopened'>;
+  fixedIds: string[];
+}
+
 /**
- * new: never open on this ref before; existing: open in the ref's history; reopened: fixed there
- * and back now; fixed: open before, absent now, and reported by a tool that ran this time.
+ * Against a ref's history: new = never open there; existing = open there; reopened = fixed there and
+ * back now; fixed = open there, absent now, and reported by a tool that ran this time.
+ */
+export function classify(history: RefHistory, findings: readonly { id: string }[], tools: readonly string[]): Classification {
+  const byId = new Map(history.map((h) => [h.finding_id, h]));
+  const counts: SubmissionCounts = { new: 0, existing: 0, fixed: 0, reopened: 0, total: findings.length };
+  const changes = new Map<string, 'new' | 'existing' | 'reopened'>();
+  for (const f of findings) {
+    const h = byId.get(f.id);
+    const change = !h ? 'new' : h.state === 'fixed' ? 'reopened' : 'existing';
+    counts[change] += 1;
+    changes.set(f.id, change);
+  }
+  const fixedIds = history
+    .filter((h) => h.state === 'open' && !changes.has(h.finding_id) && h.tools.some((t) => tools.includes(t)))
+    .map((h) => h.finding_id);
+  counts.fixed = fixedIds.length;
+  return { counts, changes, fixedIds };
+}
+
+async function refHistory(tx: Queryable, projectId: string, ref: string): Promise<RefHistory> {
+  const { rows } = await tx.query<RefHistory[number]>(`SELECT finding_id, state, tools FROM ref_findings WHERE project_id = $1 AND ref = $2`, [projectId, ref]);
+  return rows;
+}
+
+/**
+ * Records the submission in its ref's history and returns its counts. A merge request (targetRef)
+ * is counted against its target branch — what the change adds or fixes — while its own branch
+ * history is still kept for the next push.
  */
 async function classifyAgainstRef(
   tx: Queryable,
   projectId: string,
   ref: string,
+  targetRef: string | undefined,
   submissionId: string,
   tools: string[],
   findings: PlannedFinding[],
 ): Promise<SubmissionCounts> {
-  const { rows: history } = await tx.query<{ finding_id: string; state: 'open' | 'fixed'; tools: string[] }>(
-    `SELECT finding_id, state, tools FROM ref_findings WHERE project_id = $1 AND ref = $2`,
-    [projectId, ref],
-  );
-  const byId = new Map(history.map((h) => [h.finding_id, h]));
-  const counts: SubmissionCounts = { new: 0, existing: 0, fixed: 0, reopened: 0, total: findings.length };
-  const present = new Set<string>();
-  const upserts: { finding_id: string; state: string; tools: string[]; change: string }[] = [];
-  for (const f of findings) {
-    present.add(f.id);
-    const h = byId.get(f.id);
-    const change = !h ? 'new' : h.state === 'fixed' ? 'reopened' : 'existing';
-    counts[change] += 1;
-    upserts.push({ finding_id: f.id, state: 'open', tools: [...new Set([...(h?.tools ?? []), ...f.tools])], change });
-  }
-  const fixedIds: string[] = [];
-  for (const h of history) {
-    if (h.state !== 'open' || present.has(h.finding_id)) continue;
-    if (!h.tools.some((t) => tools.includes(t))) continue; // a tool that did not run fixes nothing
-    fixedIds.push(h.finding_id);
-  }
-  counts.fixed = fixedIds.length;
+  const own = await refHistory(tx, projectId, ref);
+  const ownClass = classify(own, findings, tools);
+  const reported = targetRef && targetRef !== ref ? classify(await refHistory(tx, projectId, targetRef), findings, tools) : ownClass;
+  const ownTools = new Map(own.map((h) => [h.finding_id, h.tools]));
+  const upserts = findings.map((f) => ({
+    finding_id: f.id,
+    tools: [...new Set([...(ownTools.get(f.id) ?? []), ...f.tools])],
+    change: reported.changes.get(f.id),
+  }));
   if (upserts.length) {
     await tx.query(
       `INSERT INTO ref_findings AS r (project_id, ref, finding_id, state, tools, first_seen_submission, last_seen_submission)
@@ -376,12 +399,12 @@ async function classifyAgainstRef(
       [submissionId, JSON.stringify(upserts)],
     );
   }
-  if (fixedIds.length) {
+  if (ownClass.fixedIds.length) {
     await tx.query(
       `UPDATE ref_findings SET state = 'fixed', fixed_in_submission = $3, updated_at = now()
         WHERE project_id = $1 AND ref = $2 AND finding_id = ANY($4::uuid[])`,
-      [projectId, ref, submissionId, fixedIds],
+      [projectId, ref, submissionId, ownClass.fixedIds],
     );
   }
-  return counts;
+  return reported.counts;
 }

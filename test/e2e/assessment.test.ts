@@ -43,7 +43,7 @@ describeEachBackend('assessment', (backend) => {
   const submit = async (files: { name: string; content: string | Buffer }[], fields: Record<string, string> = { ref: 'main' }) => {
     const res = await app.api('/api/v1/projects/team%2Fapp/submissions', { method: 'POST', body: submissionForm(fields, files) });
     expect(res.status).toBe(201);
-    return (await res.json()) as { id: string; verdict: Verdict };
+    return (await res.json()) as { id: string; verdict: Verdict; counts: Record<string, number> };
   };
 
   it.runIf(corpusAvailable)('fails a corpus Trivy report with a fixable critical, passes under an accepted risk, fails again when it expires', async () => {
@@ -94,9 +94,29 @@ describeEachBackend('assessment', (backend) => {
     const main = await submit([{ name: 'trivy.json', content: keep(highs.slice(0, 3)) }]);
     expect(main.verdict.rules[0]!.matched).toBe(3); // first scan of main: everything is new there
     const mr = await submit([{ name: 'trivy.json', content: keep(highs.slice(0, 4)) }], { ref: 'feature/login', targetRef: 'main' });
+    expect(mr.counts).toEqual({ new: 1, existing: 3, fixed: 0, reopened: 0, total: 4 });
     expect(mr.verdict.outcome).toBe('warn');
     expect(mr.verdict.rules[0]!.matched).toBe(1);
     expect(mr.verdict.rules[0]!.findings.map((f) => f.ruleId)).toEqual([highs[3]]);
+    // The MR dropping one of main's highs fixes it relative to main; the branch's own history goes on.
+    const mr2 = await submit([{ name: 'trivy.json', content: keep([highs[1]!, highs[2]!, highs[3]!]) }], { ref: 'feature/login', targetRef: 'main' });
+    expect(mr2.counts).toEqual({ new: 1, existing: 2, fixed: 1, reopened: 0, total: 3 });
+    const push = await submit([{ name: 'trivy.json', content: keep([highs[1]!, highs[2]!, highs[3]!]) }], { ref: 'feature/login' });
+    expect(push.counts).toEqual({ new: 0, existing: 3, fixed: 0, reopened: 0, total: 3 });
+  });
+
+  it('applies the organisation default policy where a project has none, and the project policy over it', async () => {
+    const before = await submit([{ name: 'semgrep.json', content: demo('semgrep.json') }]);
+    expect(before.verdict.outcome).toBe('warn'); // built-in policy: new highs warn
+    const org = await app.api('/api/v1/policy', { method: 'PUT', headers: yaml, body: 'version: 1\nrules:\n  - id: no-high-code\n    when: { severity: ">=high", category: code }\n    action: fail\n' });
+    expect(org.status).toBe(201);
+    const current = (await (await app.api('/api/v1/projects/team%2Fapp/policy')).json()) as { origin: string };
+    expect(current.origin).toBe('organisation');
+    expect((await submit([{ name: 'semgrep.json', content: demo('semgrep.json') }])).verdict.outcome).toBe('fail');
+    await app.api('/api/v1/projects/team%2Fapp/policy', { method: 'PUT', headers: yaml, body: 'version: 1\nrules: []\n' });
+    expect((await submit([{ name: 'semgrep.json', content: demo('semgrep.json') }])).verdict.outcome).toBe('pass');
+    const scoped = await app.token('security', (await (await app.api('/api/v1/projects/team%2Fapp')).json() as { id: string }).id);
+    expect((await app.api('/api/v1/policy', { method: 'PUT', headers: yaml, body: 'version: 1\n', token: scoped })).status).toBe(403);
   });
 
   it('refuses a policy with a typo, naming line and column, and keeps history with diffs', async () => {
@@ -187,16 +207,32 @@ describeEachBackend('assessment', (backend) => {
     const r3 = await app.api('/api/v1/exceptions/import?project=team%2Fapp&owner=sec%40example.test', { method: 'POST', body: openvex, headers: json });
     expect(((await r3.json()) as { created: { kind: string }[] }).created.map((c) => c.kind)).toEqual(['not_affected']);
 
+    const cdxVex = JSON.stringify({
+      bomFormat: 'CycloneDX', specVersion: '1.6', version: 1,
+      components: [{ 'bom-ref': 'flask', type: 'library', name: 'flask', version: '0.12.2', purl: 'pkg:pypi/flask@0.12.2' }],
+      vulnerabilities: [
+        { id: 'CVE-2019-1010083', analysis: { state: 'not_affected', justification: 'code_not_reachable', detail: 'No JSON endpoints' }, affects: [{ ref: 'flask' }] },
+        { id: 'CVE-2018-1000656', analysis: { state: 'exploitable' }, affects: [{ ref: 'flask' }] },
+      ],
+    });
+    const r4 = await app.api('/api/v1/exceptions/import?project=team%2Fapp&owner=sec%40example.test', { method: 'POST', body: cdxVex, headers: json });
+    const b4 = (await r4.json()) as { format: string; created: { kind: string; justification: string; scope: Record<string, string> }[]; skipped: string[] };
+    expect(b4.format).toBe('cyclonedx-vex');
+    expect(b4.created.map((c) => [c.kind, c.justification, c.scope])).toEqual([
+      ['not_affected', 'code_not_reachable', { type: 'package', name: 'flask', ecosystem: 'pypi', versions: '0.12.2', vulnerabilityId: 'CVE-2019-1010083' }],
+    ]);
+    expect(b4.skipped).toHaveLength(1);
+
     const vex = (await (await app.api('/api/v1/exceptions?project=team%2Fapp&format=cyclonedx-vex')).json()) as {
       bomFormat: string; vulnerabilities: { id: string; analysis: { state: string; justification?: string } }[];
     };
     expect(vex.bomFormat).toBe('CycloneDX');
-    expect(vex.vulnerabilities.map((v) => v.id).sort()).toEqual(['CVE-2018-18074', 'CVE-2019-10906', 'CVE-2020-14343', 'CVE-2022-1471']);
+    expect(vex.vulnerabilities.map((v) => v.id).sort()).toEqual(['CVE-2018-18074', 'CVE-2019-1010083', 'CVE-2019-10906', 'CVE-2020-14343', 'CVE-2022-1471']);
     expect(vex.vulnerabilities.find((v) => v.id === 'CVE-2018-18074')!.analysis).toMatchObject({ state: 'not_affected', justification: 'vulnerable_code_not_in_execute_path' });
 
     // The imported exceptions apply: the requests and jinja2 findings are covered.
     const s = await submit([{ name: 'trivy.json', content: demo('trivy-image.json') }]);
-    expect(s.verdict.exceptions.length).toBe(3);
+    expect(s.verdict.exceptions.length).toBe(4);
   });
 
   it('serves the scan configuration as JSON and as shell commands, inheriting organisation defaults', async () => {
