@@ -143,3 +143,9 @@ export function splitVersions(value: unknown): string[] {
   }
   return out;
 }
+
+/** "HIGH" / "Medium" / "low" → the model's confidence, anything else → undefined. */
+export function confidenceFromLabel(label: string | undefined): 'high' | 'medium' | 'low' | undefined {
+  const l = label?.trim().toLowerCase();
+  return l === 'high' || l === 'medium' || l === 'low' ? l : undefined;
+}

@@ -3,7 +3,7 @@
 import type { ParsedFinding } from '../../../src/domain/finding.js';
 import { severityFromLabel } from '../../../src/domain/severity.js';
 import { ReportFormatError } from '../../../src/errors.js';
-import { asArray, isRecord, lineNumber, parseCwes, str, uniqueStrings, WarningList, type JsonRecord } from '../../../src/plugins/parse-helpers.js';
+import { asArray, confidenceFromLabel, isRecord, lineNumber, parseCwes, str, uniqueStrings, WarningList, type JsonRecord } from '../../../src/plugins/parse-helpers.js';
 import type { ReportInput } from '../../../src/plugins/report-input.js';
 import type { ParseOutput } from '../../../src/plugins/scanner.js';
 
@@ -16,11 +16,6 @@ export function stripLineNumbers(code: string, range: number[]): string {
     .filter((m): m is RegExpExecArray => m !== null && (wanted.size === 0 || wanted.has(Number(m[1]))))
     .map((m) => m[2] ?? '');
   return kept.join('\n');
-}
-
-function confidence(label: string | undefined): 'high' | 'medium' | 'low' | undefined {
-  const l = label?.toLowerCase();
-  return l === 'high' || l === 'medium' || l === 'low' ? l : undefined;
 }
 
 export function parseBandit(input: ReportInput): ParseOutput {
@@ -57,7 +52,7 @@ function readResult(r: JsonRecord, at: string, warnings: WarningList): ParsedFin
   const text = str(r.issue_text) ?? str(r.test_name) ?? testId;
   const startColumn = lineNumber(r.col_offset);
   const endColumn = lineNumber(r.end_col_offset);
-  const conf = confidence(str(r.issue_confidence));
+  const conf = confidenceFromLabel(str(r.issue_confidence));
   return {
     tool: 'bandit',
     ruleId: testId,

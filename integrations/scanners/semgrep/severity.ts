@@ -17,7 +17,4 @@ export function semgrepSeverity(label: string | undefined): Severity {
   return (label && MAP[label.toUpperCase()]) || 'info';
 }
 
-export function semgrepConfidence(label: string | undefined): 'high' | 'medium' | 'low' | undefined {
-  const l = label?.toLowerCase();
-  return l === 'high' || l === 'medium' || l === 'low' ? l : undefined;
-}
+export { confidenceFromLabel as semgrepConfidence } from '../../../src/plugins/parse-helpers.js';

@@ -24,17 +24,8 @@ interface Row {
 const COLUMNS = 'id, project_id, kind, justification, reason, owner, scope, expires_at, status, requested_by, decided_by, decided_at, source, created_at';
 
 function toStored(r: Row): StoredException {
-  return {
-    id: r.id,
-    projectId: r.project_id,
-    kind: r.kind,
-    justification: r.justification,
-    reason: r.reason,
-    owner: r.owner,
-    scope: r.scope,
-    expiresAt: r.expires_at ? new Date(r.expires_at) : null,
-    status: r.status,
-  };
+  const p = presentException(r);
+  return { ...p, expiresAt: p.expiresAt ? new Date(p.expiresAt) : null };
 }
 
 export function presentException(r: Row) {
