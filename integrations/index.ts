@@ -3,6 +3,7 @@
 import type { ScannerPlugin } from '../src/plugins/scanner.js';
 import { bandit } from './scanners/bandit/index.js';
 import { grype } from './scanners/grype/index.js';
+import { npmAudit } from './scanners/npm-audit/index.js';
 import { sarif } from './scanners/sarif/index.js';
 import { semgrep } from './scanners/semgrep/index.js';
 import { trivy } from './scanners/trivy/index.js';
@@ -10,6 +11,7 @@ import { trivy } from './scanners/trivy/index.js';
 export const scanners: readonly ScannerPlugin[] = [
   bandit,
   grype,
+  npmAudit,
   sarif,
   semgrep,
   trivy,
