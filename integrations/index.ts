@@ -4,6 +4,7 @@ import type { ScannerPlugin } from '../src/plugins/scanner.js';
 import { bandit } from './scanners/bandit/index.js';
 import { grype } from './scanners/grype/index.js';
 import { npmAudit } from './scanners/npm-audit/index.js';
+import { osvScanner } from './scanners/osv-scanner/index.js';
 import { sarif } from './scanners/sarif/index.js';
 import { semgrep } from './scanners/semgrep/index.js';
 import { trivy } from './scanners/trivy/index.js';
@@ -12,6 +13,7 @@ export const scanners: readonly ScannerPlugin[] = [
   bandit,
   grype,
   npmAudit,
+  osvScanner,
   sarif,
   semgrep,
   trivy,
