@@ -2,6 +2,7 @@
 // under integrations/scanners/<id>/ and one line here; test/contract checks every entry.
 import type { ScannerPlugin } from '../src/plugins/scanner.js';
 import { bandit } from './scanners/bandit/index.js';
+import { cyclonedx } from './scanners/cyclonedx/index.js';
 import { dependencyCheck } from './scanners/dependency-check/index.js';
 import { grype } from './scanners/grype/index.js';
 import { npmAudit } from './scanners/npm-audit/index.js';
@@ -12,6 +13,7 @@ import { trivy } from './scanners/trivy/index.js';
 
 export const scanners: readonly ScannerPlugin[] = [
   bandit,
+  cyclonedx,
   dependencyCheck,
   grype,
   npmAudit,
