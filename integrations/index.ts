@@ -4,6 +4,7 @@ import type { ScannerPlugin } from '../src/plugins/scanner.js';
 import { bandit } from './scanners/bandit/index.js';
 import { cyclonedx } from './scanners/cyclonedx/index.js';
 import { dependencyCheck } from './scanners/dependency-check/index.js';
+import { gitlabSecurityReport } from './scanners/gitlab-security-report/index.js';
 import { grype } from './scanners/grype/index.js';
 import { npmAudit } from './scanners/npm-audit/index.js';
 import { osvScanner } from './scanners/osv-scanner/index.js';
@@ -15,6 +16,7 @@ export const scanners: readonly ScannerPlugin[] = [
   bandit,
   cyclonedx,
   dependencyCheck,
+  gitlabSecurityReport,
   grype,
   npmAudit,
   osvScanner,
