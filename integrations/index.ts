@@ -11,6 +11,7 @@ import { osvScanner } from './scanners/osv-scanner/index.js';
 import { sarif } from './scanners/sarif/index.js';
 import { semgrep } from './scanners/semgrep/index.js';
 import { trivy } from './scanners/trivy/index.js';
+import { xray } from './scanners/xray/index.js';
 
 export const scanners: readonly ScannerPlugin[] = [
   bandit,
@@ -23,4 +24,5 @@ export const scanners: readonly ScannerPlugin[] = [
   sarif,
   semgrep,
   trivy,
+  xray,
 ];
