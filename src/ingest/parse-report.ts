@@ -1,8 +1,9 @@
 // detect → parse → normalise → identify, for one report. No I/O: used by `scanhub parse` and ingest.
 import { AppError, ReportFormatError } from '../errors.js';
-import { findingSchema, parsedFindingSchema, type Finding } from '../domain/finding.js';
+import type { Finding } from '../domain/finding.js';
+import { normaliseFinding } from './normalise.js';
 import { fingerprint, sha256Hex } from '../domain/identity.js';
-import { orderVulnIds, pointer } from '../plugins/parse-helpers.js';
+import { pointer } from '../plugins/parse-helpers.js';
 import type { ReportInput } from '../plugins/report-input.js';
 import type { ParseWarning, ScannerPlugin } from '../plugins/scanner.js';
 
@@ -77,16 +78,14 @@ export function parseReport(plugins: readonly ScannerPlugin[], input: ReportInpu
   const warnings = [...output.warnings];
   const findings: Finding[] = [];
   output.findings.forEach((raw, index) => {
-    const checked = parsedFindingSchema.safeParse({ ...raw, tool: plugin.id, toolVersion: raw.toolVersion ?? output.toolVersion });
-    if (!checked.success) {
+    const checked = normaliseFinding({ ...raw, tool: plugin.id, toolVersion: raw.toolVersion ?? output.toolVersion });
+    if (!checked.ok) {
       // A plugin bug or an item we could not make sense of: say so, keep the rest.
-      warnings.push({ pointer: pointer('findings', index), message: `Skipped an item: ${checked.error.issues[0]?.message ?? 'invalid'}` });
+      warnings.push({ pointer: pointer('findings', index), message: `Skipped an item: ${checked.reason}` });
       return;
     }
-    const f = checked.data;
-    f.vulnerabilityIds = orderVulnIds(f.vulnerabilityIds);
-    if (f.toolVersion === undefined) delete f.toolVersion;
-    findings.push(findingSchema.parse({ ...f, fingerprint: fingerprint(f) }));
+    const f = checked.finding;
+    findings.push({ ...f, fingerprint: fingerprint(f) });
   });
   disambiguateRepeatedCode(findings);
   return {

@@ -125,9 +125,10 @@ function readResult(result: JsonRecord, rules: RuleIndex, driverName: string | u
   const description = [text, rule?.fullDescription && rule.fullDescription !== text ? rule.fullDescription : undefined].filter(Boolean).join('\n\n') || undefined;
   const props = isRecord(result.properties) ? result.properties : {};
   const { severity, toolSeverity, score } = sarifSeverity(str(result.level) ?? rule?.defaultLevel, props['security-severity'] ?? rule?.securitySeverity);
-  const ids = orderVulnIds([...vulnIdsInText(ruleId), ...vulnIdsInText(rule?.tags.join(' ')), ...vulnIdsInText(typeof props.cve === 'string' ? props.cve : undefined)]);
+  const ids = orderVulnIds([...vulnIdsInText(ruleId), ...(rule?.vulnIds ?? []), ...vulnIdsInText(typeof props.cve === 'string' ? props.cve : undefined)]);
   const cwes = [...new Set([...(rule?.cwes ?? []), ...parseCwes(props.cwe)])];
   const locations = asArray(result.locations).filter(isRecord);
+  const fingerprintOfTool = toolFingerprint(result);
   const base = {
     tool: 'sarif',
     ruleId,
@@ -141,7 +142,7 @@ function readResult(result: JsonRecord, rules: RuleIndex, driverName: string | u
     ...(score !== undefined ? { cvss: [{ version: '3.1', score, source: driverName ?? 'sarif' }] } : {}),
     status: statusOf(result),
     references: uniqueStrings([rule?.helpUri]),
-    ...(toolFingerprint(result) ? { toolFingerprint: toolFingerprint(result) } : {}),
+    ...(fingerprintOfTool ? { toolFingerprint: fingerprintOfTool } : {}),
   };
   const category = categoryOf(ruleId, rule, ids, /trivy|grype|dependency|osv|snyk/i.test(driverName ?? ''));
   if (locations.length === 0) return [{ ...base, category }];

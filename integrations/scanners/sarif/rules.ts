@@ -1,6 +1,6 @@
 // Rule lookup for SARIF results: by ruleIndex or id, across the driver and its extensions, with
 // the rule facts findings need (descriptions, default level, security-severity, CWEs, tags).
-import { asArray, isRecord, parseCwes, str, type JsonRecord } from '../../../src/plugins/parse-helpers.js';
+import { asArray, isRecord, parseCwes, str, vulnIdsInText, type JsonRecord } from '../../../src/plugins/parse-helpers.js';
 
 export interface RuleView {
   id: string | undefined;
@@ -11,6 +11,8 @@ export interface RuleView {
   defaultLevel: string | undefined;
   securitySeverity: unknown;
   tags: string[];
+  /** CVE/GHSA ids named in the rule's tags, computed once per rule. */
+  vulnIds: string[];
   cwes: number[];
   messageString(id: string): string | undefined;
 }
@@ -41,6 +43,7 @@ function view(rule: JsonRecord, taxa: Map<string, number[]>): RuleView {
     defaultLevel: str(config.level),
     securitySeverity: props['security-severity'],
     tags,
+    vulnIds: vulnIdsInText(tags.join(' ')),
     cwes,
     messageString: (id) => text(messages[id]),
   };
