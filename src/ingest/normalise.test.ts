@@ -12,7 +12,7 @@ describe('normaliseFinding', () => {
 
   it('refuses what the model refuses, with a reason', () => {
     const bad: [Partial<ParsedFinding>, RegExp][] = [
-      [{ ruleId: ' ' }, /ruleId/],
+      [{ ruleId: '' }, /ruleId/],
       [{ severity: 'urgent' as never }, /severity/],
       [{ category: 'bug' as never }, /category/],
       [{ cwes: [0] }, /cwes/],
