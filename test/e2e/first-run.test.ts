@@ -69,6 +69,17 @@ describe('first run on embedded PGlite', () => {
     expect(submit.status, submit.stderr).toBe(0);
     expect((JSON.parse(submit.stdout) as { counts: { existing: number; new: number } }).counts).toMatchObject({ new: 0, existing: 7 });
 
+    // The scan configuration a pipeline asks for, as JSON and as shell commands.
+    const cliEnv = { PATH: process.env.PATH, SCANHUB_URL: base, SCANHUB_TOKEN: token };
+    const shell = spawnSync(process.execPath, [bin, 'config', '--project', 'demo/shop', '--format', 'shell'], { encoding: 'utf8', env: cliEnv, timeout: 60_000 });
+    expect(shell.status, shell.stderr).toBe(0);
+    expect(shell.stdout).toContain('semgrep scan --metrics=off --json --output semgrep.json');
+    expect(shell.stdout).toContain('scanhub submit --project demo/shop');
+    const json = spawnSync(process.execPath, [bin, 'config', '--project', 'demo/shop'], { encoding: 'utf8', env: cliEnv, timeout: 60_000 });
+    expect((JSON.parse(json.stdout) as { commands: Record<string, unknown> }).commands).toHaveProperty('trivy');
+    const missing = spawnSync(process.execPath, [bin, 'config', '--project', 'no/such'], { encoding: 'utf8', env: cliEnv, timeout: 60_000 });
+    expect(missing.status).toBe(2);
+
     const exited = new Promise<number | null>((resolve) => child!.once('exit', (code) => resolve(code)));
     child.kill('SIGTERM');
     expect(await exited).toBe(0);
