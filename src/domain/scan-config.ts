@@ -13,8 +13,10 @@ export const toolConfigSchema = z.strictObject({
   config: z.array(safeArg).optional(),
   severities: z.array(z.enum(['UNKNOWN', 'LOW', 'MEDIUM', 'HIGH', 'CRITICAL'])).optional(),
   ignoreUnfixed: z.boolean().optional(),
-  /** Dependency-Check: suppression file path; --failOnCVSS is left at 11 so ScanHub's policy decides. */
+  /** Dependency-Check: suppression file path. */
   suppressionFile: safeArg.optional(),
+  /** Dependency-Check --failOnCVSS; default 11 (never), so that ScanHub's policy gives the verdict. */
+  failOnCvss: z.number().min(0).max(11).optional(),
   timeout: z.string().regex(/^\d+(s|m|h)$/, 'a duration such as 90s, 15m or 1h').optional(),
   args: z.array(safeArg).optional(),
 });
@@ -98,7 +100,7 @@ export function toolCommand(tool: ScanTool, c: ToolConfig, config: ScanConfig): 
       // Bandit exits 1 when it finds issues: the verdict is ScanHub's, so only exit ≥ 2 fails here.
       return command(['bandit -r . -f json', `-o ${out}`, ignores.length > 0 && `-x ${q(ignores.map((p) => `./${p}`).join(','))}`, ...extra, '|| [ $? -eq 1 ]']);
     case 'dependency-check':
-      return command(['dependency-check.sh --scan . --format JSON', `--out ${out}`, '--failOnCVSS 11', c.suppressionFile && `--suppression ${q(c.suppressionFile)}`, ...ignores.map((p) => `--exclude ${q(`**/${p}/**`)}`), ...extra]);
+      return command(['dependency-check.sh --scan . --format JSON', `--out ${out}`, `--failOnCVSS ${c.failOnCvss ?? 11}`, c.suppressionFile && `--suppression ${q(c.suppressionFile)}`, ...ignores.map((p) => `--exclude ${q(`**/${p}/**`)}`), ...extra]);
     case 'osv-scanner':
       return command(['osv-scanner scan source -r --format json', `--output ${out}`, ...extra, '. || [ $? -eq 1 ]']);
     case 'npm-audit':

@@ -156,6 +156,17 @@ describeEachBackend('assessment', (backend) => {
     expect(await tableCounts(app.db)).toEqual(before);
   });
 
+  it('applies an organisation-wide exception to every project, and only admin/security may create one', async () => {
+    await app.api('/api/v1/projects/team%2Fapp/policy', { method: 'PUT', body: FIXABLE_CRITICAL, headers: yaml });
+    const body = { kind: 'accepted_risk', reason: 'vendor fix pending, compensating WAF rule', owner: 'ciso@example.test', expiresAt: '2027-01-31T00:00:00Z', scope: { type: 'package', name: 'pyyaml' } };
+    const maintainer = await app.token('maintainer');
+    expect((await app.api('/api/v1/exceptions', { method: 'POST', headers: json, body: JSON.stringify(body), token: maintainer })).status).toBe(403);
+    const created = await app.api('/api/v1/exceptions', { method: 'POST', headers: json, body: JSON.stringify(body) });
+    expect(created.status).toBe(201);
+    expect(((await created.json()) as { projectId: string | null }).projectId).toBeNull();
+    expect((await submit([{ name: 'trivy.json', content: demo('trivy-image.json') }])).verdict.outcome).toBe('pass');
+  });
+
   it('holds a maintainer’s wide exception until a security role approves it', async () => {
     await app.api('/api/v1/projects/team%2Fapp/policy', { method: 'PUT', body: FIXABLE_CRITICAL, headers: yaml });
     const maintainer = await app.token('maintainer');
@@ -250,6 +261,13 @@ describeEachBackend('assessment', (backend) => {
     const shell = await (await app.api('/api/v1/projects/team%2Fapp/scan-config?format=shell')).text();
     expect(shell).toContain('bandit -r . -f json -o bandit.json');
     expect(shell.trim().split('\n').pop()).toBe('scanhub submit --project team/app --ref "${SCANHUB_REF:-${CI_COMMIT_REF_NAME:-${BRANCH_NAME:-main}}}" bandit.json semgrep.json trivy.json');
+    const dc = await app.api('/api/v1/projects/team%2Fapp/scan-config', {
+      method: 'PUT', headers: json,
+      body: JSON.stringify({ tools: { 'dependency-check': { suppressionFile: 'dc-suppressions.xml', failOnCvss: 9 } } }),
+    });
+    expect(dc.status).toBe(200);
+    const dcShell = await (await app.api('/api/v1/projects/team%2Fapp/scan-config?format=shell')).text();
+    expect(dcShell).toContain('dependency-check.sh --scan . --format JSON --out dependency-check-report.json --failOnCVSS 9 --suppression dc-suppressions.xml');
     const bad = await app.api('/api/v1/projects/team%2Fapp/scan-config', { method: 'PUT', headers: json, body: JSON.stringify({ tools: { trivy: { severities: ['SEVERE'] } } }) });
     expect(bad.status).toBe(400);
     expect(((await bad.json()) as { error: { message: string } }).error.message).toContain('tools.trivy.severities.0');
