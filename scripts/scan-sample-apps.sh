@@ -3,6 +3,7 @@
 # output to the directory given (default test/apps/demo-reports). Offline: local rules only.
 # The app is copied to a temporary directory first because Semgrep skips paths under test/.
 set -euo pipefail
+export SEMGREP_ENABLE_VERSION_CHECK=0 SEMGREP_SEND_METRICS=off
 root=$(cd "$(dirname "$0")/.." && pwd)
 out=${1:-$root/test/apps/demo-reports}
 mkdir -p "$out"
