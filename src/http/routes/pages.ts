@@ -42,8 +42,8 @@ export function pageRoutes({ db, config }: AppDeps): Router {
     const projects = await listProjects(db, id.projectId);
     const view = [];
     for (const p of projects) {
-      const { rows } = await db.query<{ ref: string; commit_sha: string | null; tools: string[]; counts: unknown; created_at: Date }>(
-        `SELECT ref, commit_sha, tools, counts, created_at FROM submissions WHERE project_id = $1 ORDER BY created_at DESC LIMIT 1`,
+      const { rows } = await db.query<{ ref: string; commit_sha: string | null; tools: string[]; counts: unknown; created_at: Date; verdict: { outcome: string; summary: string } | null }>(
+        `SELECT ref, commit_sha, tools, counts, created_at, verdict FROM submissions WHERE project_id = $1 ORDER BY created_at DESC LIMIT 1`,
         [p.id],
       );
       const latest = rows[0];
@@ -55,6 +55,7 @@ export function pageRoutes({ db, config }: AppDeps): Router {
           commit: latest.commit_sha,
           tools: latest.tools,
           counts: latest.counts,
+          verdict: latest.verdict,
           createdAt: new Date(latest.created_at).toISOString(),
         },
         findings: page.items,
