@@ -86,7 +86,7 @@ describeCorpus('cyclonedx on the corpus', () => {
 
 describe('cyclonedx fixture', () => {
   it('VEX states, nested components, fixes, an image subject, and skipped entries', () => {
-    const r = parseReport(scanners, new ReportInput(readFileSync(join(import.meta.dirname, 'fixtures', 'vex-1.6.json'))));
+    const r = parseReport(scanners, new ReportInput(readFileSync(join(import.meta.dirname, 'fixtures', 'many-vex-1.6.json'))));
     expect(r).toMatchObject({ format: 'cyclonedx-json', toolVersion: '0.56.2', target: 'registry.example.test/team/app:1.4' });
     expect(r.findings.map((f) => [f.ruleId, f.package?.name, f.status, f.severity, f.fixedVersions])).toEqual([
       ['CVE-2022-1471', 'org.yaml:snakeyaml', 'not_affected', 'high', ['2.0']],

@@ -70,7 +70,7 @@ describeCorpus('dependency-check on the corpus', () => {
 
 describe('dependency-check fixtures', () => {
   it('schema 4.1: ids from references, fixed version from versionEndExcluding, suppression kept', () => {
-    const r = parseReport(scanners, new ReportInput(readFileSync(join(import.meta.dirname, 'fixtures', 'one-vuln-4.1.xml'))));
+    const r = parseReport(scanners, new ReportInput(readFileSync(join(import.meta.dirname, 'fixtures', 'many-4.1.xml'))));
     expect(r).toMatchObject({ format: 'dependency-check-xml', toolVersion: '12.1.1', dbUpdatedAt: '2026-11-20T06:00:00Z', target: 'shop-api' });
     expect(r.findings).toHaveLength(2);
     expect(r.findings[0]).toMatchObject({

@@ -102,7 +102,7 @@ describeCorpus('gitlab sast on the corpus', () => {
 
 describe('gitlab fixtures', () => {
   it('secret detection: category secret, the scanner rule id; an entry with only a name is named by it', () => {
-    const r = parseReport(scanners, new ReportInput(readFileSync(join(import.meta.dirname, 'fixtures', 'secret-detection-15.json'))));
+    const r = parseReport(scanners, new ReportInput(readFileSync(join(import.meta.dirname, 'fixtures', 'many-secret-detection-15.json'))));
     expect(r).toMatchObject({ format: 'gitlab-sast', toolVersion: '8.18.2' });
     expect(r.findings).toHaveLength(2);
     expect(r.findings[1]).toMatchObject({ category: 'secret', ruleId: 'no identifiers at all', severity: 'info' });

@@ -100,11 +100,11 @@ describeCorpus('grype on the corpus', () => {
 
 describe('grype fixtures', () => {
   it('0 findings', () => {
-    expect(fixture('no-matches.json')).toMatchObject({ tool: 'grype', format: 'grype-json', toolVersion: '0.79.0', findings: [] });
+    expect(fixture('empty.json')).toMatchObject({ tool: 'grype', format: 'grype-json', toolVersion: '0.79.0', findings: [] });
   });
 
   it('field by field, the severity rule, and a skipped match', () => {
-    const r = fixture('one-match.json');
+    const r = fixture('many.json');
     expect(r.dbUpdatedAt).toBe('2026-11-19T01:31:08Z');
     expect(r.target).toBe('registry.example.test/team/app:1.4');
     expect(r.findings).toHaveLength(3);

@@ -77,7 +77,7 @@ describeCorpus('npm audit ≥ 7 on the corpus', () => {
 
 describe('npm audit fixtures', () => {
   it('transitive-only entries add nothing; a fix for the package itself is its fixed version', () => {
-    const r = parseReport(scanners, fixture('v2-transitive.json'));
+    const r = parseReport(scanners, fixture('one-v2-transitive.json'));
     expect(r.findings).toHaveLength(1);
     expect(r.findings[0]).toMatchObject({
       ruleId: 'GHSA-hrpp-h998-j3pp',

@@ -108,7 +108,7 @@ describeCorpus('sarif on the corpus', () => {
 
 describe('sarif fixture', () => {
   it('rules, message templates, bases, suppressions, kinds and fingerprints', () => {
-    const r = fixture('codeql-like.sarif');
+    const r = fixture('many-codeql-like.sarif');
     expect(r).toMatchObject({ tool: 'sarif', toolVersion: '2.19.3' });
     expect(r.findings).toHaveLength(4);
     const [sqli, unusedA, unusedB, noLoc] = r.findings;
@@ -135,7 +135,7 @@ describe('sarif fixture', () => {
   });
 
   it('is generic: any tool-specific claim wins over it', () => {
-    const detection = scanners.find((s) => s.id === 'sarif')!.detect(new ReportInput(readFileSync(join(import.meta.dirname, 'fixtures', 'codeql-like.sarif'))));
+    const detection = scanners.find((s) => s.id === 'sarif')!.detect(new ReportInput(readFileSync(join(import.meta.dirname, 'fixtures', 'many-codeql-like.sarif'))));
     expect(detection).toEqual({ format: 'sarif-2.1.0', score: 10 });
   });
 });

@@ -120,7 +120,7 @@ describe('semgrep fixtures and real output', () => {
   });
 
   it('treats "requires login" as absent, keeps nosemgrep results as false positives, and warns on skipped items and Semgrep errors', () => {
-    const r = fixture('login-placeholders.json');
+    const r = fixture('many-login-placeholders.json');
     expect(r.findings).toHaveLength(2);
     const evalFinding = r.findings[0]!;
     expect(evalFinding.toolFingerprint).toBeUndefined();
