@@ -13,6 +13,8 @@ import { submissionRoutes } from './routes/submissions.js';
 import { policyRoutes } from './routes/policies.js';
 import { exceptionRoutes } from './routes/exceptions.js';
 import { scanConfigRoutes } from './routes/scan-config.js';
+import { adminRoutes } from './routes/admin.js';
+import helmet from 'helmet';
 
 export function createApp(deps: AppDeps): Express {
   const app = express();
@@ -24,8 +26,6 @@ export function createApp(deps: AppDeps): Express {
     const incoming = req.get('x-request-id');
     res.locals.requestId = incoming && /^[\w.-]{1,64}$/.test(incoming) ? incoming : randomUUID();
     res.setHeader('X-Request-Id', res.locals.requestId as string);
-    res.setHeader('X-Content-Type-Options', 'nosniff');
-    res.setHeader('Referrer-Policy', 'no-referrer');
     const started = process.hrtime.bigint();
     res.on('finish', () => {
       deps.log.info(
@@ -36,11 +36,16 @@ export function createApp(deps: AppDeps): Express {
     next();
   });
 
+  // Security headers on every response; the pages need only inline styles and same-origin forms.
+  app.use(
+    helmet({
+      contentSecurityPolicy: { useDefaults: false, directives: { defaultSrc: ["'none'"], styleSrc: ["'unsafe-inline'"], formAction: ["'self'"], frameAncestors: ["'none'"], baseUri: ["'none'"] } },
+      referrerPolicy: { policy: 'no-referrer' },
+      strictTransportSecurity: false, // set by the TLS listener when a certificate is configured
+    }),
+  );
   app.use(healthRoutes(deps));
-  app.use((_req, res, next) => {
-    res.setHeader('Content-Security-Policy', "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'");
-    next();
-  }, pageRoutes(deps));
+  app.use(pageRoutes(deps));
 
   const api = express.Router();
   api.use(express.json({ limit: '1mb' }));
@@ -51,6 +56,7 @@ export function createApp(deps: AppDeps): Express {
   api.use(policyRoutes(deps));
   api.use(exceptionRoutes(deps));
   api.use(scanConfigRoutes(deps));
+  api.use(adminRoutes(deps));
   api.get('/scanners', (_req, res) => {
     res.json({ items: deps.scanners.map((s) => ({ id: s.id, name: s.name, formats: s.formats })) });
   });

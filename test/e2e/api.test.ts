@@ -95,3 +95,47 @@ describeEachBackend('HTTP API', (backend) => {
     expect(((await res.json()) as { error: { code: string } }).error.code).toBe('NOT_FOUND');
   });
 });
+
+describeEachBackend('tokens and audit', (backend) => {
+  let app: TestApp;
+  beforeAll(async () => {
+    app = await startTestApp(backend);
+  });
+  afterAll(async () => {
+    await app.close();
+  });
+
+  it('creates a token shown once, lists tokens without secrets, and revokes it', async () => {
+    const created = await app.api('/api/v1/tokens', { method: 'POST', headers: json, body: JSON.stringify({ name: 'gitlab ci', role: 'ci' }) });
+    expect(created.status).toBe(201);
+    const { id, token } = (await created.json()) as { id: string; token: string };
+    expect(token).toMatch(/^shk_/);
+    expect((await app.api('/api/v1/projects', { token })).status).toBe(200);
+    const list = await (await app.api('/api/v1/tokens')).text();
+    expect(list).toContain('gitlab ci');
+    expect(list).not.toContain(token);
+    const { rows } = await app.db.query<{ token_hash: string }>('SELECT token_hash FROM api_tokens WHERE id = $1', [id]);
+    expect(rows[0]!.token_hash).not.toContain(token);
+    expect((await app.api(`/api/v1/tokens/${id}`, { method: 'DELETE' })).status).toBe(204);
+    expect((await app.api('/api/v1/projects', { token })).status).toBe(401);
+    expect((await app.api('/api/v1/tokens', { token: await app.token('security') })).status).toBe(403);
+  });
+
+  it('records changes in the audit log, readable by admin and security only', async () => {
+    await app.api('/api/v1/projects', { method: 'POST', body: JSON.stringify({ name: 'audit/app' }), headers: json });
+    const res = await app.api('/api/v1/audit?action=project.create', { token: await app.token('security') });
+    expect(res.status).toBe(200);
+    const items = ((await res.json()) as { items: { actor: string; targetType: string; after: { name: string } }[] }).items;
+    expect(items[0]).toMatchObject({ actor: 'token:test-admin', targetType: 'project', after: { name: 'audit/app' } });
+    expect((await app.api('/api/v1/audit', { token: await app.token('maintainer') })).status).toBe(403);
+    const tokenEvents = await (await app.api('/api/v1/audit?targetType=token')).text();
+    expect(tokenEvents).not.toMatch(/shk_/);
+  });
+
+  it('sends security headers', async () => {
+    const res = await fetch(`${app.url}/healthz`);
+    expect(res.headers.get('x-content-type-options')).toBe('nosniff');
+    expect(res.headers.get('content-security-policy')).toContain("default-src 'none'");
+    expect(res.headers.get('x-powered-by')).toBeNull();
+  });
+});

@@ -47,6 +47,8 @@ const WRITE_ROLES: Record<string, readonly Role[]> = {
   'scanconfig.write': ['admin', 'security', 'maintainer'],
   'exception.request': ['admin', 'security', 'maintainer', 'ci'],
   'exception.approve': ['admin', 'security'],
+  'token.manage': ['admin'],
+  'audit.read': ['admin', 'security'],
   read: ['admin', 'security', 'maintainer', 'ci', 'viewer'],
 };
 
