@@ -8,8 +8,10 @@ import { readCookie, SESSION_COOKIE } from '../middleware/auth.js';
 import type { AppDeps } from '../deps.js';
 
 const PAGE_FINDINGS = 25;
+/** The plain page is a first look, not the dashboard: it shows the first projects only. */
+const PAGE_PROJECTS = 50;
 
-export function pageRoutes({ db, config }: AppDeps): Router {
+export function pageRoutes({ db }: AppDeps): Router {
   const router = Router();
   const secureCookie = false; // TLS termination is configured in the security issue; cookie is HttpOnly + SameSite=Strict
   const form = express.urlencoded({ extended: false, limit: '4kb' });
@@ -41,7 +43,7 @@ export function pageRoutes({ db, config }: AppDeps): Router {
     }
     const projects = await listProjects(db, id.projectId);
     const view = [];
-    for (const p of projects) {
+    for (const p of projects.slice(0, PAGE_PROJECTS)) {
       const { rows } = await db.query<{ ref: string; commit_sha: string | null; tools: string[]; counts: unknown; created_at: Date; verdict: { outcome: string; summary: string } | null }>(
         `SELECT ref, commit_sha, tools, counts, created_at, verdict FROM submissions WHERE project_id = $1 ORDER BY created_at DESC LIMIT 1`,
         [p.id],
@@ -62,7 +64,7 @@ export function pageRoutes({ db, config }: AppDeps): Router {
         more: page.nextCursor !== null,
       });
     }
-    res.type('html').send(renderHtml('pages/home', { identity: id, projects: view, port: config.port }));
+    res.type('html').send(renderHtml('pages/home', { identity: id, projects: view, moreProjects: Math.max(0, projects.length - PAGE_PROJECTS) }));
   });
   return router;
 }
