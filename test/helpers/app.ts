@@ -12,6 +12,8 @@ import { openTestDatabase, type Backend } from './db.js';
 
 export interface TestApp {
   url: string;
+  /** The express app itself (for route introspection). */
+  express: ReturnType<typeof createApp>;
   db: Database;
   adminToken: string;
   deps: AppDeps;
@@ -32,6 +34,7 @@ export async function startTestApp(backend: Backend, overrides: Partial<AppDeps>
   const { token: adminToken } = await createToken(db, { name: 'test-admin', role: 'admin' });
   return {
     url,
+    express: app,
     db,
     adminToken,
     deps,

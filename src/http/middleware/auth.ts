@@ -3,6 +3,7 @@ import type { Request, RequestHandler } from 'express';
 import { AppError } from '../../errors.js';
 import { authenticateToken, type Role, type TokenIdentity } from '../../security/tokens.js';
 import type { Database } from '../../store/db.js';
+import { PERMISSIONS, type Action } from '../permissions.js';
 
 export const SESSION_COOKIE = 'scanhub_session';
 
@@ -40,21 +41,9 @@ export function authenticate(db: Database, options: { allowCookie?: boolean } = 
   };
 }
 
-const WRITE_ROLES: Record<string, readonly Role[]> = {
-  'project.create': ['admin', 'maintainer'],
-  'submission.create': ['admin', 'maintainer', 'ci', 'security'],
-  'policy.write': ['admin', 'security'],
-  'scanconfig.write': ['admin', 'security', 'maintainer'],
-  'exception.request': ['admin', 'security', 'maintainer', 'ci'],
-  'exception.approve': ['admin', 'security'],
-  'token.manage': ['admin'],
-  'audit.read': ['admin', 'security'],
-  read: ['admin', 'security', 'maintainer', 'ci', 'viewer'],
-};
-
 /** Throws FORBIDDEN unless the identity may do `action`, on `projectId` when given. */
-export function authorize(id: TokenIdentity, action: keyof typeof WRITE_ROLES, projectId?: string): void {
-  if (!WRITE_ROLES[action]!.includes(id.role)) {
+export function authorize(id: TokenIdentity, action: Action, projectId?: string): void {
+  if (!(PERMISSIONS[action] as readonly Role[]).includes(id.role)) {
     throw new AppError('FORBIDDEN', `The role "${id.role}" may not do ${action}.`);
   }
   if (projectId && id.projectId && id.projectId !== projectId) {
