@@ -43,6 +43,12 @@ export class ReportInput {
   json(): unknown {
     if (this.#jsonError) throw this.#jsonError;
     if (this.#json !== UNSET) return this.#json;
+    const depth = jsonDepth(this.#text, MAX_JSON_DEPTH);
+    if (depth > MAX_JSON_DEPTH) {
+      // No scanner nests this deep; parsers that walk nested components must not be made to recurse without end.
+      this.#jsonError = new ReportFormatError(`The report nests deeper than ${MAX_JSON_DEPTH} levels; no scanner report does.`, { pointer: '' });
+      throw this.#jsonError;
+    }
     try {
       this.#json = JSON.parse(this.#text);
       return this.#json;
@@ -93,6 +99,29 @@ export class ReportInput {
       return undefined;
     }
   }
+}
+
+export const MAX_JSON_DEPTH = 256;
+
+/** The deepest nesting of objects/arrays in JSON text, stopping early once past `limit`. */
+export function jsonDepth(text: string, limit = Infinity): number {
+  let depth = 0;
+  let max = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 92) i++; // backslash: skip the escaped character
+      else if (c === 34) inString = false;
+    } else if (c === 34) inString = true;
+    else if (c === 123 || c === 91) {
+      if (++depth > max) {
+        max = depth;
+        if (max > limit) return max;
+      }
+    } else if (c === 125 || c === 93) depth--;
+  }
+  return max;
 }
 
 const xmlParser = new XMLParser({
