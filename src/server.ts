@@ -1,7 +1,10 @@
 // Composition root for `scanhub serve`: config → db → migrate → bootstrap → http, closed on signals.
-import type { Server } from 'node:http';
+import { readFileSync } from 'node:fs';
+import { createServer as createHttpServer, type Server } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import { scanners } from '../integrations/index.js';
 import type { Config } from './config/schema.js';
+import { ConfigError } from './config/load.js';
 import { createApp } from './http/app.js';
 import type { Logger } from './logger.js';
 import { openDatabase, type Database } from './store/db.js';
@@ -9,6 +12,17 @@ import { migrate } from './store/migrate.js';
 import { ensureBootstrapAdmin } from './security/tokens.js';
 import { seedDemo } from './demo.js';
 import { startScheduler } from './jobs/scheduler.js';
+
+/** Certificate and key from SCANHUB_TLS_CERT / SCANHUB_TLS_KEY; both or neither. */
+function tlsOptions(config: Config): { cert: Buffer; key: Buffer; minVersion: 'TLSv1.2' } | undefined {
+  if (!config.tlsCert && !config.tlsKey) return undefined;
+  if (!config.tlsCert || !config.tlsKey) throw new ConfigError('Set both SCANHUB_TLS_CERT and SCANHUB_TLS_KEY to serve HTTPS.');
+  try {
+    return { cert: readFileSync(config.tlsCert), key: readFileSync(config.tlsKey), minVersion: 'TLSv1.2' };
+  } catch (error) {
+    throw new ConfigError(`Cannot read the TLS certificate or key: ${(error as NodeJS.ErrnoException).code ?? 'error'}.`);
+  }
+}
 
 export interface RunningServer {
   server: Server;
@@ -27,7 +41,7 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
       // Shown once, on the console only (never logged): the database keeps just its hash.
       process.stderr.write(
         `\nScanHub generated an admin API token. It is shown only this once — store it now:\n\n  ${generated}\n\n` +
-          `Sign in at http://${config.host === '0.0.0.0' ? '127.0.0.1' : config.host}:${config.port}/login with it, or use it as SCANHUB_TOKEN.\n\n`,
+          `Sign in at ${config.tlsCert ? 'https' : 'http'}://${config.host === '0.0.0.0' ? '127.0.0.1' : config.host}:${config.port}/login with it, or use it as SCANHUB_TOKEN.\n\n`,
       );
     }
     const demo = config.demo ?? db.kind === 'pglite';
@@ -41,15 +55,17 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
   }
   const app = createApp({ db, scanners, config, log });
   const server = await new Promise<Server>((resolve, reject) => {
-    const s = app.listen(config.port, config.host, () => resolve(s));
+    const tls = tlsOptions(config);
+    const s: Server = tls ? createHttpsServer(tls, app) : createHttpServer(app);
     s.once('error', reject);
+    s.listen(config.port, config.host, () => resolve(s));
   }).catch(async (error: unknown) => {
     await db.close();
     throw error;
   });
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
-  const url = `http://${config.host === '0.0.0.0' ? '127.0.0.1' : config.host}:${port}`;
+  const url = `${config.tlsCert ? 'https' : 'http'}://${config.host === '0.0.0.0' ? '127.0.0.1' : config.host}:${port}`;
   log.info({ url, database: db.kind }, 'ScanHub listening');
   const scheduler = startScheduler(db, log);
   let closing: Promise<void> | undefined;

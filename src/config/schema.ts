@@ -28,6 +28,8 @@ export const configFields = {
     example: 'postgres://scanhub:…@localhost:5432/scanhub',
   },
   dataDir: { env: 'SCANHUB_DATA_DIR', description: 'Directory of the embedded PGlite database.', example: './data' },
+  tlsCert: { env: 'SCANHUB_TLS_CERT', description: 'PEM certificate (chain) file: with SCANHUB_TLS_KEY, serve HTTPS with HSTS.', example: '/etc/scanhub/tls.crt' },
+  tlsKey: { env: 'SCANHUB_TLS_KEY', description: 'PEM private key file for SCANHUB_TLS_CERT.', secret: true, example: '/etc/scanhub/tls.key' },
   adminToken: {
     env: 'SCANHUB_ADMIN_TOKEN',
     description: 'Bootstrap admin API token. Unset on first start: one is generated and printed once.',
@@ -51,6 +53,8 @@ export const configSchema = z.object({
   host: z.string().min(1).default('127.0.0.1'),
   databaseUrl: z.string().regex(/^postgres(ql)?:\/\//, 'a postgres:// URL').optional(),
   dataDir: z.string().min(1).default('./data'),
+  tlsCert: z.string().min(1).optional(),
+  tlsKey: z.string().min(1).optional(),
   adminToken: z.string().min(16, 'at least 16 characters').optional(),
   maxUploadSize: bytes.default(50 * 1024 * 1024),
   maxReports: z.coerce.number().int().min(1).max(200).default(20),
@@ -61,6 +65,7 @@ export const configSchema = z.object({
 });
 
 export type Config = z.output<typeof configSchema>;
+
 export type ConfigKey = keyof typeof configFields;
 
 export const secretConfigKeys = (Object.keys(configFields) as ConfigKey[]).filter((k) => 'secret' in configFields[k] && configFields[k].secret);

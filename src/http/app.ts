@@ -41,7 +41,8 @@ export function createApp(deps: AppDeps): Express {
     helmet({
       contentSecurityPolicy: { useDefaults: false, directives: { defaultSrc: ["'none'"], styleSrc: ["'unsafe-inline'"], formAction: ["'self'"], frameAncestors: ["'none'"], baseUri: ["'none'"] } },
       referrerPolicy: { policy: 'no-referrer' },
-      strictTransportSecurity: false, // set by the TLS listener when a certificate is configured
+      // HSTS only when ScanHub itself terminates TLS; behind a proxy, the proxy sets it.
+      strictTransportSecurity: deps.config.tlsCert ? { maxAge: 31_536_000, includeSubDomains: true } : false,
     }),
   );
   app.use(healthRoutes(deps));
