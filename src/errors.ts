@@ -21,6 +21,7 @@ export const ERROR_CATALOGUE = {
   NO_REPORTS: { status: 422, message: 'A submission needs at least one report file.' },
   UNKNOWN_TOOL: { status: 422, message: 'No scanner plugin has that id.' },
   OUTBOUND_URL_REFUSED: { status: 422, message: 'That URL is not allowed as an outbound target.' },
+  RATE_LIMITED: { status: 429, message: 'Too many requests; retry later.' },
   NOT_READY: { status: 503, message: 'The service is not ready.' },
   INTERNAL: { status: 500, message: 'Internal error. The incident was logged.' },
 } as const satisfies Record<string, { status: number; message: string }>;

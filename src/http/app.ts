@@ -4,6 +4,7 @@ import express, { type Express } from 'express';
 import { AppError } from '../errors.js';
 import type { AppDeps } from './deps.js';
 import { authenticate } from './middleware/auth.js';
+import { FailureLimiter } from '../security/rate-limit.js';
 import { errorHandler, notFound } from './middleware/errors.js';
 import { findingRoutes } from './routes/findings.js';
 import { healthRoutes } from './routes/health.js';
@@ -50,7 +51,7 @@ export function createApp(deps: AppDeps): Express {
 
   const api = express.Router();
   api.use(express.json({ limit: '1mb' }));
-  api.use(authenticate(deps.db));
+  api.use(authenticate(deps.db, { limiter: deps.authLimiter ?? new FailureLimiter(30, 60_000) }));
   api.use(projectRoutes(deps));
   api.use(submissionRoutes(deps));
   api.use(findingRoutes(deps));

@@ -13,4 +13,6 @@ export interface AppDeps {
   beforeCommit?: ((submissionId: string) => Promise<void> | void) | undefined;
   /** The clock; tests inject one to move time (exception expiry, data age). */
   now?: (() => Date) | undefined;
+  /** Failed-authentication limiter; one per app (tests get their own). */
+  authLimiter?: import('../security/rate-limit.js').FailureLimiter | undefined;
 }

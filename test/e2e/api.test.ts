@@ -1,6 +1,7 @@
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { describeEachBackend, tableCounts } from '../helpers/db.js';
 import { startTestApp, submissionForm, type TestApp } from '../helpers/app.js';
+import { FailureLimiter } from '../../src/security/rate-limit.js';
 
 const json = { 'content-type': 'application/json' };
 
@@ -137,5 +138,24 @@ describeEachBackend('tokens and audit', (backend) => {
     expect(res.headers.get('x-content-type-options')).toBe('nosniff');
     expect(res.headers.get('content-security-policy')).toContain("default-src 'none'");
     expect(res.headers.get('x-powered-by')).toBeNull();
+  });
+});
+
+describe('authentication failures', () => {
+  it('are limited per client address: 429 with Retry-After, and a good token still needs the window to pass', async () => {
+    let now = 1_000_000;
+    const app = await startTestApp('pglite', { authLimiter: new FailureLimiter(3, 60_000, () => now) });
+    try {
+      for (let i = 0; i < 3; i++) expect((await app.api('/api/v1/projects', { token: `shk_wrong-${i}` })).status).toBe(401);
+      const limited = await app.api('/api/v1/projects', { token: 'shk_wrong-again' });
+      expect(limited.status).toBe(429);
+      expect(limited.headers.get('retry-after')).toBe('60');
+      expect(((await limited.json()) as { error: { code: string } }).error.code).toBe('RATE_LIMITED');
+      expect((await app.api('/api/v1/projects')).status).toBe(429);
+      now += 60_000;
+      expect((await app.api('/api/v1/projects')).status).toBe(200);
+    } finally {
+      await app.close();
+    }
   });
 });

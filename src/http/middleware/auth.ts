@@ -4,6 +4,7 @@ import { AppError } from '../../errors.js';
 import { authenticateToken, type Role, type TokenIdentity } from '../../security/tokens.js';
 import type { Database } from '../../store/db.js';
 import { PERMISSIONS, type Action } from '../permissions.js';
+import { FailureLimiter } from '../../security/rate-limit.js';
 
 export const SESSION_COOKIE = 'scanhub_session';
 
@@ -30,12 +31,23 @@ export function identity(res: { locals: Record<string, unknown> }): TokenIdentit
   return id;
 }
 
-export function authenticate(db: Database, options: { allowCookie?: boolean } = {}): RequestHandler {
+/** Failed authentications per client address: by default 30 a minute, then 429 until the minute is over. */
+export function authenticate(db: Database, options: { allowCookie?: boolean; limiter?: FailureLimiter } = {}): RequestHandler {
+  const limiter = options.limiter ?? new FailureLimiter(30, 60_000);
   return async (req, res, next) => {
+    const client = req.socket.remoteAddress ?? 'unknown';
+    const wait = limiter.retryAfter(client);
+    if (wait > 0) {
+      res.setHeader('Retry-After', String(wait));
+      return next(new AppError('RATE_LIMITED', `Too many failed authentications from this address; retry in ${wait} s.`));
+    }
     const token = bearer(req) ?? (options.allowCookie ? readCookie(req, SESSION_COOKIE) : undefined);
     if (!token) return next(new AppError('UNAUTHENTICATED'));
     const id = await authenticateToken(db, token);
-    if (!id) return next(new AppError('UNAUTHENTICATED', 'The API token is unknown, revoked or expired.'));
+    if (!id) {
+      limiter.fail(client);
+      return next(new AppError('UNAUTHENTICATED', 'The API token is unknown, revoked or expired.'));
+    }
     res.locals.identity = id;
     next();
   };
