@@ -11,9 +11,10 @@ const PAGE_FINDINGS = 25;
 /** The plain page is a first look, not the dashboard: it shows the first projects only. */
 const PAGE_PROJECTS = 50;
 
-export function pageRoutes({ db }: AppDeps): Router {
+export function pageRoutes({ db, config }: AppDeps): Router {
   const router = Router();
-  const secureCookie = false; // TLS termination is configured in the security issue; cookie is HttpOnly + SameSite=Strict
+  // Secure when ScanHub serves HTTPS itself; behind a TLS proxy the cookie is still HttpOnly + SameSite=Strict.
+  const secureCookie = Boolean(config.tlsCert);
   const form = express.urlencoded({ extended: false, limit: '4kb' });
 
   router.get('/login', (_req, res) => {
