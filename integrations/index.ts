@@ -1,6 +1,14 @@
 // The plugin registry: hand-kept, alphabetical, one line per plugin. Adding a scanner is one folder
 // under integrations/scanners/<id>/ and one line here; test/contract checks every entry.
+import type { ConnectionSpec } from '../src/plugins/connection.js';
 import type { ScannerPlugin } from '../src/plugins/scanner.js';
+import { gitlabConnection } from './ci/gitlab/connection.js';
+import { jenkinsConnection } from './ci/jenkins/connection.js';
+import { emailConnection } from './notifiers/email/connection.js';
+import { slackConnection } from './notifiers/slack/connection.js';
+import { smsConnection } from './notifiers/sms/connection.js';
+import { teamsConnection } from './notifiers/teams/connection.js';
+import { webhookConnection } from './notifiers/webhook/connection.js';
 import { bandit } from './scanners/bandit/index.js';
 import { cyclonedx } from './scanners/cyclonedx/index.js';
 import { dependencyCheck } from './scanners/dependency-check/index.js';
@@ -12,6 +20,7 @@ import { sarif } from './scanners/sarif/index.js';
 import { semgrep } from './scanners/semgrep/index.js';
 import { trivy } from './scanners/trivy/index.js';
 import { xray } from './scanners/xray/index.js';
+import { jfrogConnection } from './scanners/xray/connection.js';
 
 export const scanners: readonly ScannerPlugin[] = [
   bandit,
@@ -25,4 +34,16 @@ export const scanners: readonly ScannerPlugin[] = [
   semgrep,
   trivy,
   xray,
+];
+
+/** Systems ScanHub holds credentials for: integrations (JFrog, GitLab, Jenkins) and notification channels. */
+export const connections: readonly ConnectionSpec[] = [
+  emailConnection,
+  gitlabConnection,
+  jenkinsConnection,
+  jfrogConnection,
+  slackConnection,
+  smsConnection,
+  teamsConnection,
+  webhookConnection,
 ];

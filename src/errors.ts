@@ -22,6 +22,10 @@ export const ERROR_CATALOGUE = {
   UNKNOWN_TOOL: { status: 422, message: 'No scanner plugin has that id.' },
   OUTBOUND_URL_REFUSED: { status: 422, message: 'That URL is not allowed as an outbound target.' },
   RATE_LIMITED: { status: 429, message: 'Too many requests; retry later.' },
+  SECRET_KEY_MISSING: { status: 503, message: 'ScanHub has no secret key (SCANHUB_SECRET_KEY or SCANHUB_SECRET_KEY_FILE), so it refuses to store credentials.' },
+  SECRET_UNREADABLE: { status: 500, message: 'A stored credential cannot be decrypted with the configured keys (see SECURITY.md, key rotation).' },
+  INTEGRATION_NOT_FOUND: { status: 404, message: 'No such integration.' },
+  CSRF_FAILED: { status: 403, message: 'The form is stale or came from another site; reload the page and try again.' },
   NOT_READY: { status: 503, message: 'The service is not ready.' },
   INTERNAL: { status: 500, message: 'Internal error. The incident was logged.' },
 } as const satisfies Record<string, { status: number; message: string }>;

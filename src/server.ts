@@ -2,7 +2,9 @@
 import { readFileSync } from 'node:fs';
 import { createServer as createHttpServer, type Server } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
-import { scanners } from '../integrations/index.js';
+import { connections, scanners } from '../integrations/index.js';
+import { loadSecretBox } from './security/keyring.js';
+import { sealedByKey } from './store/repositories/integrations.js';
 import type { Config } from './config/schema.js';
 import { ConfigError } from './config/load.js';
 import { createApp } from './http/app.js';
@@ -32,6 +34,8 @@ export interface RunningServer {
 }
 
 export async function startServer(config: Config, log: Logger): Promise<RunningServer> {
+  const secrets = loadSecretBox(config, log);
+  if (!secrets) log.warn('no SCANHUB_SECRET_KEY: ScanHub will refuse to store credentials (integrations, channels)');
   const db = await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir });
   try {
     const applied = await migrate(db);
@@ -44,6 +48,10 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
           `Sign in at ${config.tlsCert ? 'https' : 'http'}://${config.host === '0.0.0.0' ? '127.0.0.1' : config.host}:${config.port}/login with it, or use it as SCANHUB_TOKEN.\n\n`,
       );
     }
+    const unreadable = Object.entries(await sealedByKey(db)).filter(([keyId]) => !secrets?.canDecrypt(keyId));
+    if (unreadable.length) {
+      log.error({ keys: Object.fromEntries(unreadable) }, 'stored credentials are sealed under keys this instance does not have: set SCANHUB_SECRET_KEYS_OLD or finish `scanhub secrets rotate`');
+    }
     const demo = config.demo ?? db.kind === 'pglite';
     if (demo) {
       const seeded = await seedDemo(db, scanners);
@@ -53,7 +61,7 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
     await db.close();
     throw error;
   }
-  const app = createApp({ db, scanners, config, log });
+  const app = createApp({ db, scanners, connections, secrets, config, log });
   const server = await new Promise<Server>((resolve, reject) => {
     const tls = tlsOptions(config);
     const s: Server = tls ? createHttpsServer(tls, app) : createHttpServer(app);

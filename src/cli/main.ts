@@ -13,10 +13,34 @@ import { EXIT } from './exit-codes.js';
 import { fetchScanConfig, submitReports } from './submit.js';
 import { parsePolicy, PolicyError } from '../domain/policy/parse.js';
 import { formatVerdict, gateReports } from '../assess/offline-gate.js';
-import { openDatabase } from '../store/db.js';
+import { openDatabase, type Database } from '../store/db.js';
+import { audit } from '../store/audit.js';
+import { loadSecretBox } from '../security/keyring.js';
+import { generateSecretKey } from '../security/secrets.js';
+import { rotateSealedSecrets, sealedByKey } from '../store/repositories/integrations.js';
 import { migrate } from '../store/migrate.js';
 import { createToken, ROLES, type Role } from '../security/tokens.js';
 import { getProject } from '../store/repositories/projects.js';
+
+/** An expiry given as "90d" or an ISO date/time; in the future. */
+function parseExpiry(value: string): Date {
+  const days = /^(\d{1,5})d$/.exec(value);
+  const date = days ? new Date(Date.now() + Number(days[1]) * 86_400_000) : new Date(value);
+  if (Number.isNaN(date.getTime())) fail(EXIT.usage, `--expires: "${value}" is neither a date (2027-01-31) nor a number of days (90d)`);
+  if (date.getTime() <= Date.now()) fail(EXIT.usage, '--expires is in the past');
+  return date;
+}
+
+/** Opens the configured database, migrated, for one command. */
+async function withDatabase<T>(fn: (db: Database) => Promise<T>, config = loadConfig()): Promise<T> {
+  const database = await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir });
+  try {
+    await migrate(database);
+    return await fn(database);
+  } finally {
+    await database.close();
+  }
+}
 
 class CliExit extends Error {
   constructor(readonly code: number, message: string) {
@@ -170,32 +194,95 @@ export function buildProgram(): Command {
       }
     });
 
-  program
-    .command('token')
-    .description('Create an API token (printed once)')
+  const token = program.command('token').description('API tokens (stored hashed; printed once)');
+  token
+    .command('create')
+    .description('Create an API token and print it once')
     .requiredOption('--name <name>', 'what the token is for, e.g. "gitlab ci team/app"')
     .option('--role <role>', `one of ${ROLES.join(', ')}`, 'ci')
     .option('--project <project>', 'scope the token to one project')
-    .option('--expires-days <n>', 'expiry in days')
-    .action(async (opts: { name: string; role: string; project?: string; expiresDays?: string }) => {
+    .option('--expires <when>', 'expiry: an ISO date (2027-01-31) or a duration in days (90d)')
+    .action(async (opts: { name: string; role: string; project?: string; expires?: string }) => {
       if (!(ROLES as readonly string[]).includes(opts.role)) fail(EXIT.usage, `--role must be one of ${ROLES.join(', ')}`);
-      const config = loadConfig();
-      const database = await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir });
-      try {
-        await migrate(database);
+      const expiresAt = opts.expires === undefined ? null : parseExpiry(opts.expires);
+      await withDatabase(async (database) => {
         const project = opts.project ? await getProject(database, opts.project) : undefined;
-        const days = opts.expiresDays ? Number(opts.expiresDays) : undefined;
-        if (days !== undefined && !(days > 0)) fail(EXIT.usage, '--expires-days must be a positive number');
-        const { token } = await createToken(database, {
-          name: opts.name,
-          role: opts.role as Role,
-          projectId: project?.id ?? null,
-          expiresAt: days ? new Date(Date.now() + days * 86400_000) : null,
+        const created = await database.transaction(async (tx) => {
+          const t = await createToken(tx, { name: opts.name, role: opts.role as Role, projectId: project?.id ?? null, expiresAt });
+          await audit(tx, { actor: 'cli', action: 'token.create', targetType: 'token', targetId: t.id, after: { name: opts.name, role: opts.role, project: project?.name ?? null, expiresAt: expiresAt?.toISOString() ?? null } });
+          return t;
         });
-        process.stdout.write(token + '\n');
-      } finally {
-        await database.close();
-      }
+        process.stdout.write(created.token + '\n');
+      });
+    });
+  token
+    .command('list')
+    .description('List tokens (never their values)')
+    .action(async () =>
+      withDatabase(async (database) => {
+        const { rows } = await database.query<{ id: string; name: string; role: string; token_prefix: string | null; expires_at: Date | null; revoked_at: Date | null }>(
+          `SELECT id, name, role, token_prefix, expires_at, revoked_at FROM api_tokens ORDER BY created_at`,
+        );
+        for (const r of rows) {
+          const state = r.revoked_at ? 'revoked' : r.expires_at && new Date(r.expires_at) < new Date() ? 'expired' : 'active';
+          process.stdout.write(`${r.id}  ${(r.token_prefix ?? '').padEnd(12)}  ${r.role.padEnd(10)}  ${state.padEnd(7)}  ${r.name}\n`);
+        }
+      }),
+    );
+  token
+    .command('revoke')
+    .description('Revoke a token by id')
+    .argument('<id>', 'token id (from `scanhub token list`)')
+    .action(async (id: string) =>
+      withDatabase(async (database) => {
+        if (!/^[0-9a-f-]{36}$/i.test(id)) fail(EXIT.usage, 'the token id is a UUID, as `scanhub token list` prints it');
+        const revoked = await database.transaction(async (tx) => {
+          const { rows } = await tx.query<{ name: string }>(`UPDATE api_tokens SET revoked_at = now() WHERE id = $1 AND revoked_at IS NULL RETURNING name`, [id]);
+          if (rows[0]) await audit(tx, { actor: 'cli', action: 'token.revoke', targetType: 'token', targetId: id, before: { name: rows[0].name } });
+          return rows[0];
+        });
+        if (!revoked) fail(EXIT.usage, `no active token ${id}`);
+        process.stdout.write(`revoked ${id}\n`);
+      }),
+    );
+
+  const secrets = program.command('secrets').description('The key that encrypts stored credentials');
+  secrets
+    .command('generate-key')
+    .description('Print a new random key for SCANHUB_SECRET_KEY')
+    .action(() => {
+      process.stdout.write(generateSecretKey() + '\n');
+    });
+  secrets
+    .command('status')
+    .description('Show the current key id and how many stored values each key seals')
+    .action(async () => {
+      const config = loadConfig();
+      const box = loadSecretBox(config, createLogger('warn'));
+      await withDatabase(async (database) => {
+        const counts = await sealedByKey(database);
+        process.stdout.write(`current key: ${box?.currentKeyId ?? 'none (SCANHUB_SECRET_KEY unset)'}\n`);
+        for (const [keyId, n] of Object.entries(counts)) {
+          const note = keyId === box?.currentKeyId ? 'current' : box?.canDecrypt(keyId) ? 'old, readable: run `scanhub secrets rotate`' : 'UNREADABLE: key missing';
+          process.stdout.write(`  ${keyId}: ${n} sealed (${note})\n`);
+        }
+      }, config);
+    });
+  secrets
+    .command('rotate')
+    .description('Re-encrypt every stored credential under SCANHUB_SECRET_KEY (old keys in SCANHUB_SECRET_KEYS_OLD)')
+    .action(async () => {
+      const config = loadConfig();
+      const box = loadSecretBox(config, createLogger('warn'));
+      if (!box) fail(EXIT.usage, 'set SCANHUB_SECRET_KEY (the new key) and SCANHUB_SECRET_KEYS_OLD (the previous ones) first');
+      await withDatabase(async (database) => {
+        const { rotated } = await rotateSealedSecrets(database, box);
+        await audit(database, { actor: 'cli', action: 'secrets.rotate', targetType: 'secret-key', targetId: box.currentKeyId, after: { rotated } });
+        const left = Object.entries(await sealedByKey(database)).filter(([k]) => k !== box.currentKeyId);
+        process.stdout.write(`re-encrypted ${rotated} stored value(s) under key ${box.currentKeyId}\n`);
+        if (left.length) fail(EXIT.error, `values still sealed under other keys: ${left.map(([k, n]) => `${k} (${n})`).join(', ')}`);
+        process.stdout.write('no value is sealed under an old key any more: SCANHUB_SECRET_KEYS_OLD can be removed\n');
+      }, config);
     });
   return program;
 }

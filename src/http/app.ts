@@ -15,6 +15,7 @@ import { policyRoutes } from './routes/policies.js';
 import { exceptionRoutes } from './routes/exceptions.js';
 import { scanConfigRoutes } from './routes/scan-config.js';
 import { adminRoutes } from './routes/admin.js';
+import { integrationRoutes } from './routes/integrations.js';
 import helmet from 'helmet';
 
 export function createApp(deps: AppDeps): Express {
@@ -59,6 +60,7 @@ export function createApp(deps: AppDeps): Express {
   api.use(exceptionRoutes(deps));
   api.use(scanConfigRoutes(deps));
   api.use(adminRoutes(deps));
+  api.use(integrationRoutes(deps));
   api.get('/scanners', (_req, res) => {
     res.json({ items: deps.scanners.map((s) => ({ id: s.id, name: s.name, formats: s.formats })) });
   });

@@ -1,12 +1,18 @@
 import type { Config } from '../config/schema.js';
 import type { Logger } from '../logger.js';
+import type { ConnectionSpec } from '../plugins/connection.js';
 import type { ScannerPlugin } from '../plugins/scanner.js';
+import type { SecretBox } from '../security/secrets.js';
 import type { Database } from '../store/db.js';
 
 /** Everything the HTTP layer needs, passed in (createApp never reaches for globals). */
 export interface AppDeps {
   db: Database;
   scanners: readonly ScannerPlugin[];
+  /** Connection kinds (integrations and channels) the API can store. */
+  connections: readonly ConnectionSpec[];
+  /** Seals stored credentials; undefined when no key is configured (storing a secret is refused). */
+  secrets: SecretBox | undefined;
   config: Config;
   log: Logger;
   /** Test seam passed to ingest: runs before COMMIT of a submission. */

@@ -66,6 +66,11 @@ export class SecretBox {
     }
   }
 
+  /** Whether a value sealed under `keyId` can be opened here. */
+  canDecrypt(keyId: string): boolean {
+    return this.#keys.has(keyId);
+  }
+
   /** Whether a sealed value needs re-encryption under the current key. */
   isStale(sealed: string): boolean {
     return sealed.split(':')[1] !== this.#current.id;

@@ -17,6 +17,11 @@ export function generateToken(): string {
   return 'shk_' + randomBytes(32).toString('base64url');
 }
 
+/** The lookup prefix people see in listings ("shk_AbCd1234"): 8 characters of 43, no use to an attacker. */
+export function tokenPrefix(token: string): string {
+  return token.slice(0, 12);
+}
+
 export function hashToken(token: string): string {
   return createHash('sha256').update(token, 'utf8').digest('hex');
 }
@@ -27,8 +32,8 @@ export async function createToken(
 ): Promise<{ id: string; token: string }> {
   const token = options.token ?? generateToken();
   const { rows } = await q.query<{ id: string }>(
-    `INSERT INTO api_tokens (name, token_hash, role, project_id, expires_at) VALUES ($1, $2, $3, $4, $5) RETURNING id`,
-    [options.name, hashToken(token), options.role, options.projectId ?? null, options.expiresAt ?? null],
+    `INSERT INTO api_tokens (name, token_hash, token_prefix, role, project_id, expires_at) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`,
+    [options.name, hashToken(token), tokenPrefix(token), options.role, options.projectId ?? null, options.expiresAt ?? null],
   );
   return { id: rows[0]!.id, token };
 }

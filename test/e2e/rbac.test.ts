@@ -32,7 +32,7 @@ function registeredApiRoutes(app: TestApp): string[] {
 describe('RBAC matrix', () => {
   let app: TestApp;
   const tokens = new Map<Role, string>();
-  let ids: { submission: string; exception: string; project: string; other: string };
+  let ids: { submission: string; exception: string; project: string; other: string; integration: string; channel: string };
   const json = { 'content-type': 'application/json' };
 
   beforeAll(async () => {
@@ -45,7 +45,16 @@ describe('RBAC matrix', () => {
       method: 'POST', headers: json,
       body: JSON.stringify({ project: 'rbac/app', kind: 'false_positive', reason: 'matrix test', owner: 'x', scope: { type: 'vulnerability', id: 'CVE-2024-0001' } }),
     });
-    ids = { project, other, submission: ((await sub.json()) as { id: string }).id, exception: ((await exception.json()) as { id: string }).id };
+    const integration = await app.api('/api/v1/integrations/jenkins', { method: 'POST', headers: json, body: JSON.stringify({ name: 'ci', config: { url: 'https://ci.example.com', user: 'u', apiToken: 't' } }) });
+    const channel = await app.api('/api/v1/channels', { method: 'POST', headers: json, body: JSON.stringify({ type: 'webhook', name: 'hook', config: { url: 'https://hooks.example.com/x', signingSecret: 's' } }) });
+    ids = {
+      project,
+      other,
+      submission: ((await sub.json()) as { id: string }).id,
+      exception: ((await exception.json()) as { id: string }).id,
+      integration: ((await integration.json()) as { id: string }).id,
+      channel: ((await channel.json()) as { id: string }).id,
+    };
     for (const role of ROLES) tokens.set(role, await app.token(role));
   });
   afterAll(async () => {
@@ -56,7 +65,16 @@ describe('RBAC matrix', () => {
     '/api/v1' +
     r.path
       .replace(':project', 'rbac%2Fapp')
-      .replace(':id', r.path.startsWith('/submissions') ? ids.submission : r.path.startsWith('/exceptions') ? ids.exception : '00000000-0000-4000-8000-000000000000');
+      .replace(':kind', 'jenkins')
+      .replace(':id', idFor(r.path));
+
+  const idFor = (path: string) => {
+    if (path.startsWith('/submissions')) return ids.submission;
+    if (path.startsWith('/exceptions')) return ids.exception;
+    if (path.startsWith('/integrations')) return ids.integration;
+    if (path.startsWith('/channels')) return ids.channel;
+    return '00000000-0000-4000-8000-000000000000';
+  };
 
   const send = (r: ApiRoute, token: string) =>
     app.api(url(r), {
@@ -100,5 +118,23 @@ describe('RBAC matrix', () => {
     for (const route of API_ROUTES.filter((r) => r.projectScoped)) {
       expect((await send(route, scoped)).status, `${route.method} ${route.path}`).toBe(403);
     }
+  });
+
+  it('keeps organisation-wide integrations away from project-scoped tokens', async () => {
+    const scoped = await app.token('admin', ids.project);
+    const integration = await app.api('/api/v1/integrations/jenkins', { method: 'POST', headers: json, body: JSON.stringify({ name: 'org-ci', config: { url: 'https://ci.example.com', user: 'u', apiToken: 't' } }) });
+    const channel = await app.api('/api/v1/channels', { method: 'POST', headers: json, body: JSON.stringify({ type: 'webhook', name: 'org-hook', config: { url: 'https://hooks.example.com/x', signingSecret: 's' } }) });
+    const [integrationId, channelId] = [((await integration.json()) as { id: string }).id, ((await channel.json()) as { id: string }).id];
+    expect((await app.api(`/api/v1/integrations/jenkins/${integrationId}`, { token: scoped })).status).toBe(403);
+    expect((await app.api(`/api/v1/channels/${channelId}`, { method: 'DELETE', token: scoped })).status).toBe(403);
+    expect((await app.api(`/api/v1/channels/${channelId}`)).status).toBe(200);
+    const list = (await (await app.api('/api/v1/channels', { token: scoped })).json()) as { items: unknown[] };
+    expect(list.items).toEqual([]);
+    const own = await app.api('/api/v1/channels', {
+      method: 'POST', token: scoped, headers: json,
+      body: JSON.stringify({ type: 'webhook', name: 'team-hook', config: { url: 'https://hooks.example.com/team', signingSecret: 's' } }),
+    });
+    expect(own.status).toBe(201);
+    expect(((await own.json()) as { projectId: string }).projectId).toBe(ids.project);
   });
 });

@@ -1,7 +1,8 @@
 // Starts the real HTTP app on 127.0.0.1 with a random port over a fresh test database.
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
-import { scanners } from '../../integrations/index.js';
+import { connections, scanners } from '../../integrations/index.js';
+import { parseSecretKey, SecretBox } from '../../src/security/secrets.js';
 import { loadConfig } from '../../src/config/load.js';
 import { createApp } from '../../src/http/app.js';
 import type { AppDeps } from '../../src/http/deps.js';
@@ -10,6 +11,9 @@ import { createToken, type Role } from '../../src/security/tokens.js';
 import { FailureLimiter } from '../../src/security/rate-limit.js';
 import type { Database } from '../../src/store/db.js';
 import { openTestDatabase, type Backend } from './db.js';
+
+/** A fixed key for tests (never used outside them). */
+export const TEST_SECRET_KEY = Buffer.alloc(32, 7).toString('base64');
 
 export interface TestApp {
   url: string;
@@ -27,7 +31,12 @@ export async function startTestApp(backend: Backend, overrides: Partial<AppDeps>
   const db = await openTestDatabase(backend);
   const config = loadConfig(overrides.env ?? {});
   // Tests send many bad tokens on purpose (the RBAC matrix); the limiter has its own test.
-  const deps: AppDeps = { db, scanners, config, log: createLogger('silent'), authLimiter: new FailureLimiter(100_000, 60_000), ...overrides };
+  const deps: AppDeps = {
+    db,
+    scanners,
+    connections,
+    secrets: new SecretBox(parseSecretKey(TEST_SECRET_KEY)),
+    config, log: createLogger('silent'), authLimiter: new FailureLimiter(100_000, 60_000), ...overrides };
   const app = createApp(deps);
   const server = await new Promise<Server>((resolve) => {
     const s = app.listen(0, '127.0.0.1', () => resolve(s));

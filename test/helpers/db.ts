@@ -50,11 +50,26 @@ export function describeEachBackend(name: string, fn: (backend: Backend) => void
 
 /** Row counts of every table, to check that a refused request left the database unchanged. */
 export async function tableCounts(db: Database): Promise<Record<string, number>> {
-  const tables = ['projects', 'api_tokens', 'submissions', 'findings', 'occurrences', 'refs', 'ref_findings', 'alias_groups', 'vulnerability_aliases', 'finding_aliases', 'audit_log'];
+  const { rows: tables } = await db.query<{ table_name: string }>(
+    `SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema() AND table_type = 'BASE TABLE' ORDER BY table_name`,
+  );
   const out: Record<string, number> = {};
-  for (const t of tables) {
-    const { rows } = await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${t}`);
-    out[t] = rows[0]!.n;
+  for (const { table_name } of tables) {
+    const { rows } = await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM "${table_name}"`);
+    out[table_name] = rows[0]!.n;
   }
   return out;
+}
+
+/** Every row of every table in the database's schema, as text: what a stolen dump would show. */
+export async function dumpDatabase(db: Database): Promise<string> {
+  const { rows: tables } = await db.query<{ table_name: string }>(
+    `SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema() AND table_type = 'BASE TABLE' ORDER BY table_name`,
+  );
+  const parts: string[] = [];
+  for (const { table_name } of tables) {
+    const { rows } = await db.query<{ row: string }>(`SELECT row_to_json(t)::text AS row FROM "${table_name}" t`);
+    parts.push(`-- ${table_name}`, ...rows.map((r) => r.row));
+  }
+  return parts.join('\n');
 }

@@ -46,12 +46,12 @@ export function adminRoutes(deps: AppDeps): Router {
   router.get('/tokens', async (_req, res) => {
     const id = identity(res);
     authorize(id, 'token.manage');
-    const { rows } = await db.query<{ id: string; name: string; role: string; project_id: string | null; created_at: Date; expires_at: Date | null; last_used_at: Date | null; revoked_at: Date | null }>(
-      `SELECT id, name, role, project_id, created_at, expires_at, last_used_at, revoked_at FROM api_tokens ORDER BY created_at`,
+    const { rows } = await db.query<{ id: string; name: string; role: string; token_prefix: string | null; project_id: string | null; created_at: Date; expires_at: Date | null; last_used_at: Date | null; revoked_at: Date | null }>(
+      `SELECT id, name, role, token_prefix, project_id, created_at, expires_at, last_used_at, revoked_at FROM api_tokens ORDER BY created_at`,
     );
     const iso = (d: Date | null) => (d ? new Date(d).toISOString() : null);
     res.json({
-      items: rows.map((r) => ({ id: r.id, name: r.name, role: r.role, projectId: r.project_id, createdAt: iso(r.created_at), expiresAt: iso(r.expires_at), lastUsedAt: iso(r.last_used_at), revokedAt: iso(r.revoked_at) })),
+      items: rows.map((r) => ({ id: r.id, name: r.name, prefix: r.token_prefix, role: r.role, projectId: r.project_id, createdAt: iso(r.created_at), expiresAt: iso(r.expires_at), lastUsedAt: iso(r.last_used_at), revokedAt: iso(r.revoked_at) })),
     });
   });
 

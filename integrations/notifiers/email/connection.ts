@@ -1,0 +1,21 @@
+// Email channel settings: an SMTP relay (STARTTLS, implicit TLS or plain on a trusted network).
+import { z } from 'zod';
+import { defineConnection } from '../../../src/plugins/connection.js';
+import { email, secret } from '../../../src/plugins/connection-fields.js';
+
+export const emailConnection = defineConnection({
+  kind: 'email',
+  family: 'channel',
+  name: 'Email (SMTP)',
+  configSchema: z.strictObject({
+    host: z.string().trim().min(1).max(253),
+    port: z.number().int().min(1).max(65535).default(587),
+    security: z.enum(['starttls', 'tls', 'none']).default('starttls'),
+    user: z.string().max(320).optional(),
+    password: secret.optional(),
+    from: email,
+    to: z.array(email).min(1).max(100),
+  }),
+  secretFields: ['password'],
+  urlFields: [],
+});

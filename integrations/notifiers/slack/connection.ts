@@ -1,0 +1,15 @@
+// Slack channel: an incoming-webhook URL, which is itself the credential.
+import { z } from 'zod';
+import { defineConnection } from '../../../src/plugins/connection.js';
+import { httpUrl } from '../../../src/plugins/connection-fields.js';
+
+export const slackConnection = defineConnection({
+  kind: 'slack',
+  family: 'channel',
+  name: 'Slack',
+  configSchema: z.strictObject({
+    webhookUrl: httpUrl.describe('Incoming webhook URL (kept encrypted: anyone holding it can post)'),
+  }),
+  secretFields: ['webhookUrl'],
+  urlFields: ['webhookUrl'],
+});

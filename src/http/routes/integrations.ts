@@ -1,0 +1,144 @@
+// Integrations (/integrations/{kind}: jfrog, gitlab, jenkins) and notification channels (/channels):
+// stored settings with secrets sealed at rest and masked in every response; every change audited.
+import { Router, type Response } from 'express';
+import { z } from 'zod';
+import { AppError } from '../../errors.js';
+import type { ConnectionFamily, ConnectionSpec } from '../../plugins/connection.js';
+import type { TokenIdentity } from '../../security/tokens.js';
+import { audit } from '../../store/audit.js';
+import type { Queryable } from '../../store/db.js';
+import { getProject } from '../../store/repositories/projects.js';
+import {
+  createIntegration,
+  deleteIntegration,
+  getIntegration,
+  listIntegrations,
+  updateIntegration,
+  type IntegrationView,
+} from '../../store/repositories/integrations.js';
+import { authorize, identity } from '../middleware/auth.js';
+import type { AppDeps } from '../deps.js';
+
+export const integrationBody = z.strictObject({
+  name: z.string().trim().min(1).max(200).regex(/^[\w.\- ]+$/, 'letters, digits, spaces, ".", "_" and "-"'),
+  project: z.string().min(1).max(200).optional(),
+  enabled: z.boolean().optional(),
+  config: z.record(z.string(), z.unknown()),
+});
+
+export const channelBody = integrationBody.extend({ type: z.string().min(1).max(50) });
+
+/** A project-scoped token manages only its project's connections, never the global ones. */
+function checkOwner(id: TokenIdentity, action: 'integration.read' | 'integration.manage', view: { projectId: string | null }): void {
+  authorize(id, action, view.projectId ?? undefined);
+  if (id.projectId && view.projectId !== id.projectId) throw new AppError('FORBIDDEN', 'This token is scoped to a project; it cannot use organisation-wide integrations.');
+}
+
+export function integrationRoutes(deps: AppDeps): Router {
+  const { db, connections } = deps;
+  const router = Router();
+  const actorOf = (id: TokenIdentity) => `token:${id.name}`;
+
+  function specFor(family: ConnectionFamily, kind: unknown): ConnectionSpec {
+    const spec = connections.find((c) => c.family === family && c.kind === kind);
+    if (!spec) {
+      const known = connections.filter((c) => c.family === family).map((c) => c.kind);
+      throw new AppError(family === 'channel' ? 'VALIDATION_FAILED' : 'NOT_FOUND', `Unknown ${family} type "${String(kind)}". Known: ${known.join(', ')}.`);
+    }
+    return spec;
+  }
+
+  async function kindOfChannel(id: string): Promise<ConnectionSpec> {
+    if (!z.uuid().safeParse(id).success) throw new AppError('INTEGRATION_NOT_FOUND', 'No such channel.');
+    const { rows } = await db.query<{ kind: string }>(`SELECT kind FROM integrations WHERE id = $1`, [id]);
+    const spec = connections.find((c) => c.family === 'channel' && c.kind === rows[0]?.kind);
+    if (!spec) throw new AppError('INTEGRATION_NOT_FOUND', 'No such channel.');
+    return spec;
+  }
+
+  async function projectIdOf(id: TokenIdentity, name: string | undefined): Promise<string | null> {
+    if (name === undefined) return id.projectId;
+    return (await getProject(db, name)).id;
+  }
+
+  async function create(res: Response, spec: ConnectionSpec, body: z.infer<typeof integrationBody>): Promise<void> {
+    const id = identity(res);
+    authorize(id, 'integration.manage');
+    const projectId = await projectIdOf(id, body.project);
+    checkOwner(id, 'integration.manage', { projectId });
+    const created = await db.transaction(async (tx) => {
+      const view = await createIntegration(tx, deps.secrets, spec, { name: body.name, projectId, enabled: body.enabled, config: body.config }, actorOf(id));
+      await audit(tx, { actor: actorOf(id), action: `${spec.family}.create`, targetType: spec.kind, targetId: view.id, after: view, requestId: res.locals.requestId as string });
+      return view;
+    });
+    res.status(201).json(created);
+  }
+
+  async function update(res: Response, spec: ConnectionSpec, integrationId: string, body: z.infer<typeof integrationBody>): Promise<void> {
+    const id = identity(res);
+    authorize(id, 'integration.manage');
+    const projectId = body.project === undefined ? undefined : await projectIdOf(id, body.project);
+    const after = await db.transaction(async (tx) => {
+      const current = await getIntegration(tx, spec, integrationId);
+      checkOwner(id, 'integration.manage', current);
+      const target = projectId === undefined ? current.projectId : projectId;
+      checkOwner(id, 'integration.manage', { projectId: target });
+      const change = await updateIntegration(tx, deps.secrets, spec, integrationId, { name: body.name, projectId: target, enabled: body.enabled, config: body.config });
+      await audit(tx, { actor: actorOf(id), action: `${spec.family}.update`, targetType: spec.kind, targetId: integrationId, before: change.before, after: change.after, requestId: res.locals.requestId as string });
+      return change.after;
+    });
+    res.json(after);
+  }
+
+  async function remove(res: Response, spec: ConnectionSpec, integrationId: string): Promise<void> {
+    const id = identity(res);
+    authorize(id, 'integration.manage');
+    await db.transaction(async (tx: Queryable) => {
+      checkOwner(id, 'integration.manage', await getIntegration(tx, spec, integrationId));
+      const before = await deleteIntegration(tx, spec, integrationId);
+      await audit(tx, { actor: actorOf(id), action: `${spec.family}.delete`, targetType: spec.kind, targetId: integrationId, before, requestId: res.locals.requestId as string });
+    });
+    res.status(204).end();
+  }
+
+  async function show(res: Response, spec: ConnectionSpec, integrationId: string): Promise<void> {
+    authorize(identity(res), 'integration.read');
+    const view = await getIntegration(db, spec, integrationId);
+    checkOwner(identity(res), 'integration.read', view);
+    res.json(view);
+  }
+
+  async function list(res: Response, specs: readonly ConnectionSpec[]): Promise<void> {
+    const id = identity(res);
+    authorize(id, 'integration.read');
+    const items: IntegrationView[] = (await listIntegrations(db, specs, id.projectId)).filter((v) => !id.projectId || v.projectId === id.projectId);
+    res.json({ items });
+  }
+
+  router.get('/integrations', async (_req, res) => list(res, connections.filter((c) => c.family === 'integration')));
+  router.post('/integrations/:kind', async (req, res) => authorize(identity(res), 'integration.manage') ?? create(res, specFor('integration', req.params.kind), integrationBody.parse(req.body ?? {})));
+  router.get('/integrations/:kind', async (req, res) => list(res, [specFor('integration', req.params.kind)]));
+  router.get('/integrations/:kind/:id', async (req, res) => show(res, specFor('integration', req.params.kind), String(req.params.id)));
+  router.put('/integrations/:kind/:id', async (req, res) =>
+    authorize(identity(res), 'integration.manage') ??
+    update(res, specFor('integration', req.params.kind), String(req.params.id), integrationBody.parse(req.body ?? {})),
+  );
+  router.delete('/integrations/:kind/:id', async (req, res) => remove(res, specFor('integration', req.params.kind), String(req.params.id)));
+
+  router.get('/channels', async (_req, res) => list(res, connections.filter((c) => c.family === 'channel')));
+  router.post('/channels', async (req, res) => {
+    authorize(identity(res), 'integration.manage');
+    const body = channelBody.parse(req.body ?? {});
+    await create(res, specFor('channel', body.type), body);
+  });
+  router.get('/channels/:id', async (req, res) => authorize(identity(res), 'integration.read') ?? show(res, await kindOfChannel(String(req.params.id)), String(req.params.id)));
+  router.put('/channels/:id', async (req, res) => {
+    authorize(identity(res), 'integration.manage');
+    const spec = await kindOfChannel(String(req.params.id));
+    const body = channelBody.partial({ type: true }).parse(req.body ?? {});
+    if (body.type !== undefined && body.type !== spec.kind) throw new AppError('VALIDATION_FAILED', `A channel's type cannot change (it is ${spec.kind}); create a new channel.`);
+    await update(res, spec, String(req.params.id), body);
+  });
+  router.delete('/channels/:id', async (req, res) => authorize(identity(res), 'integration.manage') ?? remove(res, await kindOfChannel(String(req.params.id)), String(req.params.id)));
+  return router;
+}
