@@ -4,7 +4,7 @@ import express, { type Express } from 'express';
 import { AppError } from '../errors.js';
 import type { AppDeps } from './deps.js';
 import { authenticate } from './middleware/auth.js';
-import { FailureLimiter } from '../security/rate-limit.js';
+import { WindowLimiter } from '../security/rate-limit.js';
 import { errorHandler, notFound } from './middleware/errors.js';
 import { findingRoutes } from './routes/findings.js';
 import { healthRoutes } from './routes/health.js';
@@ -52,7 +52,12 @@ export function createApp(deps: AppDeps): Express {
 
   const api = express.Router();
   api.use(express.json({ limit: '1mb' }));
-  api.use(authenticate(deps.db, { limiter: deps.authLimiter ?? new FailureLimiter(30, 60_000) }));
+  api.use(
+    authenticate(deps.db, {
+      limiter: deps.authLimiter ?? new WindowLimiter(30, 60_000),
+      perToken: deps.config.apiRateLimit > 0 ? new WindowLimiter(deps.config.apiRateLimit, 60_000) : undefined,
+    }),
+  );
   api.use(projectRoutes(deps));
   api.use(submissionRoutes(deps));
   api.use(findingRoutes(deps));

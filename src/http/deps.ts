@@ -20,5 +20,5 @@ export interface AppDeps {
   /** The clock; tests inject one to move time (exception expiry, data age). */
   now?: (() => Date) | undefined;
   /** Failed-authentication limiter; one per app (tests get their own). */
-  authLimiter?: import('../security/rate-limit.js').FailureLimiter | undefined;
+  authLimiter?: import('../security/rate-limit.js').WindowLimiter | undefined;
 }

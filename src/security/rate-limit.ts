@@ -1,6 +1,6 @@
-// A fixed-window counter per key (client address): enough to slow token guessing on one instance.
+// A fixed-window counter per key (a client address for failed sign-ins, a token id for API calls).
 // Each instance counts on its own, so N instances allow N× the budget; the budget is set for that.
-export class FailureLimiter {
+export class WindowLimiter {
   readonly #windows = new Map<string, { start: number; count: number }>();
 
   constructor(
@@ -16,7 +16,8 @@ export class FailureLimiter {
     return w.count >= this.limit ? Math.ceil((w.start + this.windowMs - this.now()) / 1000) : 0;
   }
 
-  fail(key: string): void {
+  /** Counts one event for `key`. */
+  record(key: string): void {
     const t = this.now();
     const w = this.#windows.get(key);
     if (!w || t - w.start >= this.windowMs) this.#windows.set(key, { start: t, count: 1 });

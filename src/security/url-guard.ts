@@ -2,6 +2,7 @@
 // may not reach loopback, link-local (cloud metadata), private or reserved addresses unless the
 // operator allows them (SCANHUB_OUTBOUND_ALLOW). Checked on use, after DNS, so rebinding is caught.
 import { lookup } from 'node:dns/promises';
+import { lookup as lookupCallback, type LookupAddress } from 'node:dns';
 import { BlockList, isIP } from 'node:net';
 import { AppError } from '../errors.js';
 
@@ -97,4 +98,27 @@ export async function checkOutboundUrl(raw: string, policy: UrlPolicy, resolve: 
 async function defaultResolve(host: string): Promise<string[]> {
   const results = await lookup(host, { all: true, verbatim: true });
   return results.map((r) => r.address);
+}
+
+/**
+ * A `lookup` for http(s).Agent that refuses denied addresses at connect time, so a host that resolves
+ * to a public address when checked and to 169.254.169.254 when connected (DNS rebinding) is caught.
+ */
+export function guardedLookup(policy: UrlPolicy) {
+  const allow = buildAllow(policy.allow);
+  return (hostname: string, options: object, callback: (err: NodeJS.ErrnoException | null, address: string | LookupAddress[], family?: number) => void): void => {
+    lookupCallback(hostname, { ...options, all: true }, (err, addresses: LookupAddress[]) => {
+      if (err) return callback(err, []);
+      const host = hostname.toLowerCase();
+      const permitted = allow.hosts.has(host)
+        ? addresses
+        : addresses.filter((a) => allow.list.check(a.address, a.family === 6 ? 'ipv6' : 'ipv4') || !addressDenied(a.address));
+      if (permitted.length === 0) {
+        const refused = Object.assign(new Error(`The host ${host} resolves only to private, loopback, link-local or reserved addresses. An operator can allow it with SCANHUB_OUTBOUND_ALLOW.`), { code: 'OUTBOUND_URL_REFUSED' });
+        return callback(refused, []);
+      }
+      if ((options as { all?: boolean }).all) return callback(null, permitted);
+      callback(null, permitted[0]!.address, permitted[0]!.family);
+    });
+  };
 }

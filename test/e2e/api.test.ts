@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { describeEachBackend, tableCounts } from '../helpers/db.js';
 import { startTestApp, submissionForm, type TestApp } from '../helpers/app.js';
-import { FailureLimiter } from '../../src/security/rate-limit.js';
+import { WindowLimiter } from '../../src/security/rate-limit.js';
 
 const json = { 'content-type': 'application/json' };
 
@@ -144,7 +144,7 @@ describeEachBackend('tokens and audit', (backend) => {
 describe('authentication failures', () => {
   it('are limited per client address: 429 with Retry-After, and a good token still needs the window to pass', async () => {
     let now = 1_000_000;
-    const app = await startTestApp('pglite', { authLimiter: new FailureLimiter(3, 60_000, () => now) });
+    const app = await startTestApp('pglite', { authLimiter: new WindowLimiter(3, 60_000, () => now) });
     try {
       for (let i = 0; i < 3; i++) expect((await app.api('/api/v1/projects', { token: `shk_wrong-${i}` })).status).toBe(401);
       const limited = await app.api('/api/v1/projects', { token: 'shk_wrong-again' });
@@ -153,6 +153,23 @@ describe('authentication failures', () => {
       expect(((await limited.json()) as { error: { code: string } }).error.code).toBe('RATE_LIMITED');
       expect((await app.api('/api/v1/projects')).status).toBe(429);
       now += 60_000;
+      expect((await app.api('/api/v1/projects')).status).toBe(200);
+    } finally {
+      await app.close();
+    }
+  });
+});
+
+describe('API rate limit per token', () => {
+  it('answers 429 with Retry-After to a token over SCANHUB_API_RATE_LIMIT while other tokens carry on', async () => {
+    const app = await startTestApp('pglite', { env: { SCANHUB_API_RATE_LIMIT: '5' } });
+    try {
+      const busy = await app.token('viewer');
+      for (let i = 0; i < 5; i++) expect((await app.api('/api/v1/projects', { token: busy })).status).toBe(200);
+      const limited = await app.api('/api/v1/projects', { token: busy });
+      expect(limited.status).toBe(429);
+      expect(Number(limited.headers.get('retry-after'))).toBeGreaterThan(0);
+      expect(((await limited.json()) as { error: { message: string } }).error.message).toContain('more than 5 requests');
       expect((await app.api('/api/v1/projects')).status).toBe(200);
     } finally {
       await app.close();

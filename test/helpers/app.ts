@@ -8,7 +8,7 @@ import { createApp } from '../../src/http/app.js';
 import type { AppDeps } from '../../src/http/deps.js';
 import { createLogger } from '../../src/logger.js';
 import { createToken, type Role } from '../../src/security/tokens.js';
-import { FailureLimiter } from '../../src/security/rate-limit.js';
+import { WindowLimiter } from '../../src/security/rate-limit.js';
 import type { Database } from '../../src/store/db.js';
 import { openTestDatabase, type Backend } from './db.js';
 
@@ -29,14 +29,15 @@ export interface TestApp {
 
 export async function startTestApp(backend: Backend, overrides: Partial<AppDeps> & { env?: NodeJS.ProcessEnv } = {}): Promise<TestApp> {
   const db = await openTestDatabase(backend);
-  const config = loadConfig(overrides.env ?? {});
+  // The per-token API limit has its own test; elsewhere it would only make busy tests flaky.
+  const config = loadConfig({ SCANHUB_API_RATE_LIMIT: '0', ...overrides.env });
   // Tests send many bad tokens on purpose (the RBAC matrix); the limiter has its own test.
   const deps: AppDeps = {
     db,
     scanners,
     connections,
     secrets: new SecretBox(parseSecretKey(TEST_SECRET_KEY)),
-    config, log: createLogger('silent'), authLimiter: new FailureLimiter(100_000, 60_000), ...overrides };
+    config, log: createLogger('silent'), authLimiter: new WindowLimiter(100_000, 60_000), ...overrides };
   const app = createApp(deps);
   const server = await new Promise<Server>((resolve) => {
     const s = app.listen(0, '127.0.0.1', () => resolve(s));

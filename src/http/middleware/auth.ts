@@ -4,7 +4,7 @@ import { AppError } from '../../errors.js';
 import { authenticateToken, type Role, type TokenIdentity } from '../../security/tokens.js';
 import type { Database } from '../../store/db.js';
 import { PERMISSIONS, type Action } from '../permissions.js';
-import { FailureLimiter } from '../../security/rate-limit.js';
+import { WindowLimiter } from '../../security/rate-limit.js';
 
 export const SESSION_COOKIE = 'scanhub_session';
 
@@ -32,8 +32,9 @@ export function identity(res: { locals: Record<string, unknown> }): TokenIdentit
 }
 
 /** Failed authentications per client address: by default 30 a minute, then 429 until the minute is over. */
-export function authenticate(db: Database, options: { allowCookie?: boolean; limiter?: FailureLimiter } = {}): RequestHandler {
-  const limiter = options.limiter ?? new FailureLimiter(30, 60_000);
+export function authenticate(db: Database, options: { allowCookie?: boolean; limiter?: WindowLimiter; perToken?: WindowLimiter | undefined } = {}): RequestHandler {
+  const limiter = options.limiter ?? new WindowLimiter(30, 60_000);
+  const perToken = options.perToken;
   return async (req, res, next) => {
     const client = req.socket.remoteAddress ?? 'unknown';
     const wait = limiter.retryAfter(client);
@@ -45,8 +46,16 @@ export function authenticate(db: Database, options: { allowCookie?: boolean; lim
     if (!token) return next(new AppError('UNAUTHENTICATED'));
     const id = await authenticateToken(db, token);
     if (!id) {
-      limiter.fail(client);
+      limiter.record(client);
       return next(new AppError('UNAUTHENTICATED', 'The API token is unknown, revoked or expired.'));
+    }
+    if (perToken) {
+      const tokenWait = perToken.retryAfter(id.tokenId);
+      if (tokenWait > 0) {
+        res.setHeader('Retry-After', String(tokenWait));
+        return next(new AppError('RATE_LIMITED', `This token made more than ${perToken.limit} requests this minute; retry in ${tokenWait} s.`));
+      }
+      perToken.record(id.tokenId);
     }
     res.locals.identity = id;
     next();

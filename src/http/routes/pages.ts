@@ -2,6 +2,9 @@
 import express, { Router } from 'express';
 import { renderHtml } from '../../reports/engine.js';
 import { authenticateToken } from '../../security/tokens.js';
+import { createSession, csrfMatches, endSession, readSession, SESSION_TTL_MS } from '../../security/sessions.js';
+import { AppError } from '../../errors.js';
+import type { Request } from 'express';
 import { listProjects } from '../../store/repositories/projects.js';
 import { queryFindings } from '../../store/repositories/findings.js';
 import { readCookie, SESSION_COOKIE } from '../middleware/auth.js';
@@ -17,31 +20,55 @@ export function pageRoutes({ db, config }: AppDeps): Router {
   const secureCookie = Boolean(config.tlsCert);
   const form = express.urlencoded({ extended: false, limit: '4kb' });
 
+  const cookie = (value: string, maxAgeSeconds: number) =>
+    `${SESSION_COOKIE}=${value}; ${['Path=/', 'HttpOnly', 'SameSite=Strict', `Max-Age=${maxAgeSeconds}`, ...(secureCookie ? ['Secure'] : [])].join('; ')}`;
+
+  /** Forms are posted from our own pages only: a foreign Origin (or Referer) is refused outright. */
+  function sameOrigin(req: Request): void {
+    const source = req.get('origin') ?? req.get('referer');
+    if (source === undefined) return;
+    let host: string | undefined;
+    try {
+      host = new URL(source).host;
+    } catch {
+      host = undefined;
+    }
+    // Host, not scheme: behind a TLS-terminating proxy the page is https while this socket is http.
+    if (host !== req.get('host')) throw new AppError('CSRF_FAILED', 'The form was posted from another site.');
+  }
+
   router.get('/login', (_req, res) => {
     res.type('html').send(renderHtml('pages/login', {}));
   });
   router.post('/login', form, async (req, res) => {
+    sameOrigin(req);
     const token = typeof req.body?.token === 'string' ? req.body.token.trim() : '';
     const id = token ? await authenticateToken(db, token) : undefined;
     if (!id) {
       res.status(401).type('html').send(renderHtml('pages/login', { error: 'That token is unknown, revoked or expired.' }));
       return;
     }
-    const attrs = ['Path=/', 'HttpOnly', 'SameSite=Strict', `Max-Age=${12 * 3600}`, ...(secureCookie ? ['Secure'] : [])];
-    res.setHeader('Set-Cookie', `${SESSION_COOKIE}=${encodeURIComponent(token)}; ${attrs.join('; ')}`);
+    // A new session id at every sign-in (no fixation); the token itself never goes into the cookie.
+    const session = await createSession(db, id.tokenId);
+    res.setHeader('Set-Cookie', cookie(session.cookieValue, SESSION_TTL_MS / 1000));
     res.redirect(303, '/');
   });
-  router.post('/logout', (_req, res) => {
-    res.setHeader('Set-Cookie', `${SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0`);
+  router.post('/logout', form, async (req, res) => {
+    sameOrigin(req);
+    const value = readCookie(req, SESSION_COOKIE);
+    const session = await readSession(db, value);
+    if (session && !csrfMatches(session, req.body?._csrf)) throw new AppError('CSRF_FAILED');
+    if (value) await endSession(db, value);
+    res.setHeader('Set-Cookie', cookie('', 0));
     res.redirect(303, '/login');
   });
   router.get('/', async (req, res) => {
-    const token = readCookie(req, SESSION_COOKIE);
-    const id = token ? await authenticateToken(db, token) : undefined;
-    if (!id) {
+    const session = await readSession(db, readCookie(req, SESSION_COOKIE));
+    if (!session) {
       res.redirect(303, '/login');
       return;
     }
+    const id = session.identity;
     const projects = await listProjects(db, id.projectId);
     const view = [];
     for (const p of projects.slice(0, PAGE_PROJECTS)) {
@@ -65,7 +92,7 @@ export function pageRoutes({ db, config }: AppDeps): Router {
         more: page.nextCursor !== null,
       });
     }
-    res.type('html').send(renderHtml('pages/home', { identity: id, projects: view, moreProjects: Math.max(0, projects.length - PAGE_PROJECTS) }));
+    res.type('html').send(renderHtml('pages/home', { identity: id, csrfToken: session.csrfToken, projects: view, moreProjects: Math.max(0, projects.length - PAGE_PROJECTS) }));
   });
   return router;
 }
