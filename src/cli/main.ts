@@ -6,6 +6,7 @@ import { scanners } from '../../integrations/index.js';
 import { loadConfig, ConfigError } from '../config/load.js';
 import { AppError, ReportFormatError } from '../errors.js';
 import { parseReport } from '../ingest/parse-report.js';
+import { decodeUpload } from '../ingest/upload.js';
 import { createLogger } from '../logger.js';
 import { ReportInput } from '../plugins/report-input.js';
 import { startServer } from '../server.js';
@@ -87,7 +88,7 @@ export function buildProgram(): Command {
         fail(EXIT.usage, `cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
       }
       try {
-        const report = parseReport(scanners, new ReportInput(content, basename(file)), opts.tool);
+        const report = parseReport(scanners, new ReportInput(decodeUpload(content, basename(file), 2 ** 31 - 1), basename(file)), opts.tool);
         process.stdout.write(
           JSON.stringify({ tool: report.tool, format: report.format, toolVersion: report.toolVersion, findings: report.findings, warnings: report.warnings }, null, 2) + '\n',
         );

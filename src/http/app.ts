@@ -47,11 +47,21 @@ export function createApp(deps: AppDeps): Express {
       strictTransportSecurity: deps.config.tlsCert ? { maxAge: 31_536_000, includeSubDomains: true } : false,
     }),
   );
+  // PostgreSQL text cannot hold NUL; such input is refused at the door rather than failing deep inside.
+  app.use((req, _res, next) => next(/%00|\0/i.test(req.url) ? new AppError('BAD_REQUEST', 'NUL characters are not allowed in URLs.') : undefined));
   app.use(healthRoutes(deps));
   app.use(pageRoutes(deps));
 
   const api = express.Router();
-  api.use(express.json({ limit: '1mb' }));
+  api.use(
+    express.json({
+      limit: '1mb',
+      reviver: (_key, value: unknown) => {
+        if (typeof value === 'string' && value.includes('\u0000')) throw new SyntaxError('NUL characters are not allowed in strings');
+        return value;
+      },
+    }),
+  );
   api.use(
     authenticate(deps.db, {
       limiter: deps.authLimiter ?? new WindowLimiter(30, 60_000),

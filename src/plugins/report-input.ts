@@ -18,7 +18,9 @@ export class ReportInput {
 
   constructor(content: Buffer | Uint8Array | string, filename?: string) {
     const text = typeof content === 'string' ? content : Buffer.from(content).toString('utf8');
-    this.#text = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+    const unmarked = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+    // PostgreSQL text and jsonb cannot hold NUL: it becomes U+FFFD here, before any parser sees it.
+    this.#text = unmarked.includes('\0') || unmarked.includes('\\u0000') ? unmarked.replaceAll('\0', '\uFFFD').replaceAll('\\u0000', '\\ufffd') : unmarked;
     this.size = typeof content === 'string' ? Buffer.byteLength(content) : content.byteLength;
     this.filename = filename;
   }

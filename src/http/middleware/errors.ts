@@ -21,9 +21,10 @@ export function toAppError(error: unknown): AppError {
     }
     return new AppError('BAD_REQUEST', `The multipart upload is not valid (${error.code}): send report files in the field "report".`);
   }
-  const e = error as { type?: string; status?: number; statusCode?: number };
+  const e = error as { type?: string; status?: number; statusCode?: number; message?: string };
   if (e.type === 'entity.too.large') return new AppError('PAYLOAD_TOO_LARGE');
-  if (e.type === 'entity.parse.failed') return new AppError('BAD_REQUEST', 'The request body is not valid JSON.');
+  // JSON.parse messages quote the input, which may be a secret: only our own reviver's reason is passed on.
+  if (e.type === 'entity.parse.failed') return new AppError('BAD_REQUEST', /NUL characters/.test(String(e.message)) ? 'NUL characters are not allowed in strings.' : 'The request body is not valid JSON.');
   if ((e.status ?? e.statusCode) === 400) return new AppError('BAD_REQUEST');
   return new AppError('INTERNAL');
 }

@@ -1,5 +1,8 @@
 import { Router } from 'express';
+import { readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import multer from 'multer';
+import { decodeUpload } from '../../ingest/upload.js';
 import { z } from 'zod';
 import { AppError } from '../../errors.js';
 import { ingestSubmission, loadSubmission, type SubmissionResult } from '../../ingest/submit.js';
@@ -39,8 +42,10 @@ function present(result: SubmissionResult, projectName: string) {
 export function submissionRoutes(deps: AppDeps): Router {
   const { db, config } = deps;
   const router = Router();
+  // Uploads stream to temporary files (capped per file), so a large report never sits in memory
+  // while it arrives; each is removed when the request ends, whatever the outcome.
   const upload = multer({
-    storage: multer.memoryStorage(),
+    storage: multer.diskStorage({ destination: tmpdir() }),
     limits: { fileSize: config.maxUploadSize, files: config.maxReports, fields: 20, fieldSize: 64 * 1024, parts: config.maxReports + 20 },
   });
 
@@ -52,9 +57,14 @@ export function submissionRoutes(deps: AppDeps): Router {
     if (!req.is('multipart/form-data')) {
       throw new AppError('UNSUPPORTED_MEDIA_TYPE', 'Send the submission as multipart/form-data with fields ref, commit and one or more "report" files.');
     }
+    res.on('close', () => {
+      for (const f of (req.files as Express.Multer.File[] | undefined) ?? []) void rm(f.path, { force: true });
+    });
     await new Promise<void>((resolve, reject) => upload.array('report')(req, res, (err: unknown) => (err ? reject(err) : resolve())));
     const fields = fieldsSchema.parse(req.body ?? {});
     const files = (req.files as Express.Multer.File[] | undefined) ?? [];
+    const reports = [];
+    for (const f of files) reports.push({ filename: f.originalname, content: decodeUpload(await readFile(f.path), f.originalname, config.maxUploadSize), tool: fields.tool });
     const idempotencyKey = req.get('idempotency-key')?.trim() || undefined;
     if (idempotencyKey && idempotencyKey.length > 200) throw new AppError('VALIDATION_FAILED', 'Idempotency-Key is longer than 200 characters.');
     const result = await ingestSubmission(
@@ -67,7 +77,7 @@ export function submissionRoutes(deps: AppDeps): Router {
         idempotencyKey,
         targetRef: fields.targetRef,
         actor: `token:${id.name}`,
-        reports: files.map((f) => ({ filename: f.originalname, content: f.buffer, tool: fields.tool })),
+        reports,
       },
     );
     res

@@ -19,7 +19,11 @@ const toProject = (r: ProjectRow): Project => ({ id: r.id, name: r.name, created
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
+/** Anything that cannot be a project name or id is not looked up at all. */
+const NAME = /^[A-Za-z0-9][A-Za-z0-9._\-/]{0,199}$/;
+
 export async function findProject(q: Queryable, idOrName: string): Promise<Project | undefined> {
+  if (!NAME.test(idOrName)) return undefined;
   const { rows } = UUID.test(idOrName)
     ? await q.query<ProjectRow>(`SELECT id, name, created_at FROM projects WHERE id = $1 OR name = $2`, [idOrName, idOrName])
     : await q.query<ProjectRow>(`SELECT id, name, created_at FROM projects WHERE name = $1`, [idOrName]);
