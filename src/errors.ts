@@ -7,6 +7,7 @@ export const ERROR_CATALOGUE = {
   UNAUTHENTICATED: { status: 401, message: 'A valid API token is required (Authorization: Bearer <token>).' },
   FORBIDDEN: { status: 403, message: 'This token is not allowed to do that.' },
   NOT_FOUND: { status: 404, message: 'Not found.' },
+  METHOD_NOT_ALLOWED: { status: 405, message: 'That method is not supported on this path.' },
   PROJECT_NOT_FOUND: { status: 404, message: 'No such project.' },
   SUBMISSION_NOT_FOUND: { status: 404, message: 'No such submission.' },
   PROJECT_EXISTS: { status: 409, message: 'A project with that name exists already.' },

@@ -1,5 +1,5 @@
 // The package root, found from this module whether it runs from src/ (tsx, vitest) or dist/src/.
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -17,3 +17,6 @@ export const packageRoot = findRoot(dirname(fileURLToPath(import.meta.url)));
 export const migrationsDir = join(packageRoot, 'migrations');
 export const templatesDir = join(packageRoot, 'templates');
 export const demoDir = join(packageRoot, 'test', 'apps', 'demo-reports');
+
+/** ScanHub's own version, from package.json (reports and the API description carry it). */
+export const scanhubVersion: string = (JSON.parse(readFileSync(join(packageRoot, 'package.json'), 'utf8')) as { version: string }).version;

@@ -3,6 +3,7 @@
 import picomatch from 'picomatch';
 import semver from 'semver';
 import { z } from 'zod';
+import { isoTimestamp } from './timestamp.js';
 import type { Finding } from './finding.js';
 import { imageRepository, packageIdentity } from './identity.js';
 
@@ -50,7 +51,7 @@ export const exceptionRequestSchema = z
     justification: z.enum(VEX_JUSTIFICATIONS).optional(),
     reason: z.string().trim().min(3, 'say why (reason is required)').max(4000),
     owner: z.string().trim().min(1, 'an owner is required').max(200),
-    expiresAt: z.iso.datetime({ offset: true }).optional(),
+    expiresAt: isoTimestamp.optional(),
     scope: exceptionScopeSchema,
     /** Project name or id; absent only for organisation-wide exceptions (admin/security). */
     project: z.string().min(1).optional(),

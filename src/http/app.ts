@@ -17,6 +17,9 @@ import { scanConfigRoutes } from './routes/scan-config.js';
 import { adminRoutes } from './routes/admin.js';
 import { integrationRoutes } from './routes/integrations.js';
 import helmet from 'helmet';
+import { buildOpenApi } from './openapi.js';
+import { API_ROUTES } from './permissions.js';
+import { scanhubVersion } from '../paths.js';
 
 export function createApp(deps: AppDeps): Express {
   const app = express();
@@ -52,6 +55,11 @@ export function createApp(deps: AppDeps): Express {
   app.use(healthRoutes(deps));
   app.use(pageRoutes(deps));
 
+  const openapi = JSON.stringify(buildOpenApi(scanhubVersion));
+  app.get('/api/openapi.json', (_req, res) => {
+    res.type('application/json').send(openapi);
+  });
+
   const api = express.Router();
   api.use(
     express.json({
@@ -68,6 +76,9 @@ export function createApp(deps: AppDeps): Express {
       perToken: deps.config.apiRateLimit > 0 ? new WindowLimiter(deps.config.apiRateLimit, 60_000) : undefined,
     }),
   );
+  // A literal path (e.g. /exceptions/import) wins over a parameter route (/exceptions/:id) for the 405 answer.
+  const known = API_ROUTES.map((r) => ({ method: r.method, literal: !r.path.includes(':'), pattern: new RegExp('^' + r.path.replace(/:\w+/g, '[^/]+') + '/?$') }));
+  api.use(methodNotAllowed(known.filter((k) => k.literal)));
   api.use(projectRoutes(deps));
   api.use(submissionRoutes(deps));
   api.use(findingRoutes(deps));
@@ -79,10 +90,23 @@ export function createApp(deps: AppDeps): Express {
   api.get('/scanners', (_req, res) => {
     res.json({ items: deps.scanners.map((s) => ({ id: s.id, name: s.name, formats: s.formats })) });
   });
+  api.use(methodNotAllowed(known));
   app.use('/api/v1', api);
   app.use('/api', (_req, _res, next) => next(new AppError('NOT_FOUND', 'Unknown API path. The API lives under /api/v1.')));
 
   app.use(notFound);
   app.use(errorHandler(deps.log));
   return app;
+}
+
+/** A known path asked with a method it does not have: 405 with an Allow header listing those it has. */
+function methodNotAllowed(known: { method: string; pattern: RegExp }[]): express.RequestHandler {
+  return (req, res, next) => {
+    const method = req.method === 'HEAD' ? 'GET' : req.method;
+    const matching = known.filter((k) => k.pattern.test(req.path));
+    if (matching.length === 0 || matching.some((k) => k.method === method)) return next();
+    const allowed = [...new Set(matching.map((k) => k.method))];
+    res.setHeader('Allow', allowed.join(', '));
+    next(new AppError('METHOD_NOT_ALLOWED', `${req.method} is not supported here; use ${allowed.join(' or ')}.`));
+  };
 }

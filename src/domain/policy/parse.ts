@@ -59,7 +59,13 @@ export function parsePolicy(text: string): Policy {
   if (doc.errors.length) {
     throw new PolicyError(doc.errors.map((e) => ({ path: '', message: e.message.split('\n')[0]!, ...locate(e.pos[0]) })));
   }
-  const value: unknown = doc.toJS({ maxAliasCount: 50 });
+  let value: unknown;
+  try {
+    value = doc.toJS({ maxAliasCount: 50 });
+  } catch (error) {
+    // Unresolved or excessive aliases surface only when the document is turned into values.
+    throw new PolicyError([{ path: '', message: (error as Error).message.split('\n')[0]! }]);
+  }
   const result = policySchema.safeParse(value ?? {});
   if (result.success) return result.data;
   const problems = result.error.issues.map((issue): PolicyProblem => {

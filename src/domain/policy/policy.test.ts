@@ -60,6 +60,9 @@ describe('parsePolicy', () => {
   it('refuses bad values and YAML syntax errors with positions', () => {
     expect(() => parsePolicy('version: 1\nrules:\n  - id: a\n    action: block\n')).toThrow(/line 4, column 13/);
     expect(() => parsePolicy('version: 1\nrules: [\n')).toThrow(PolicyError);
+    // An alias with no anchor only fails when values are built (found by schemathesis: it was a 500).
+    expect(() => parsePolicy('*nowhere')).toThrow(PolicyError);
+    expect(() => parsePolicy('version: 1\nrules: *missing\n')).toThrow(/alias/i);
     expect(() => parsePolicy('version: 2\n')).toThrow(/version/);
     expect(() => parsePolicy('version: 1\nrules:\n  - { id: a, action: fail, when: { severity: urgent } }\n')).toThrow(/severity/);
     expect(() => parsePolicy('version: 1\nrules:\n  - { id: a, action: fail }\n  - { id: a, action: warn }\n')).toThrow(/unique/);

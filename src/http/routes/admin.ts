@@ -1,6 +1,7 @@
 // Tokens (create: shown once; list: never the secret; revoke) and the audit log, for admins.
 import { Router } from 'express';
 import { z } from 'zod';
+import { isoTimestamp } from '../../domain/timestamp.js';
 import { AppError } from '../../errors.js';
 import { audit } from '../../store/audit.js';
 import { createToken, ROLES } from '../../security/tokens.js';
@@ -8,19 +9,19 @@ import { getProject } from '../../store/repositories/projects.js';
 import { authorize, identity } from '../middleware/auth.js';
 import type { AppDeps } from '../deps.js';
 
-const createTokenBody = z.strictObject({
+export const createTokenBody = z.strictObject({
   name: z.string().trim().min(1).max(200),
   role: z.enum(ROLES),
   project: z.string().min(1).optional(),
-  expiresAt: z.iso.datetime({ offset: true }).optional(),
+  expiresAt: isoTimestamp.optional(),
 });
 
-const auditQuery = z.object({
+export const auditQuery = z.object({
   action: z.string().max(100).optional(),
   targetType: z.string().max(100).optional(),
   targetId: z.string().max(200).optional(),
   actor: z.string().max(200).optional(),
-  since: z.iso.datetime({ offset: true }).optional(),
+  since: isoTimestamp.optional(),
   limit: z.string().regex(/^\d+$/).transform(Number).pipe(z.number().int().min(1).max(1000)).optional(),
 });
 

@@ -14,6 +14,18 @@ import type { AppDeps } from '../deps.js';
 const canApprove = (id: TokenIdentity) => id.role === 'admin' || id.role === 'security';
 const uuid = z.string().uuid();
 
+export const exceptionListQuery = z.object({
+  project: z.string().max(200).optional(),
+  status: z.enum(['pending', 'approved', 'rejected', 'revoked']).optional(),
+  format: z.enum(['json', 'cyclonedx-vex']).optional(),
+});
+
+export const exceptionImportQuery = z.object({
+  project: z.string().max(200).optional(),
+  owner: z.string().trim().min(1, 'owner is required: who answers for the imported exceptions').max(200),
+  format: z.enum(['trivyignore', 'dependency-check-suppression', 'cyclonedx-vex', 'openvex']).optional(),
+});
+
 export function exceptionRoutes(deps: AppDeps): Router {
   const { db } = deps;
   const now = () => deps.now?.() ?? new Date();
@@ -41,7 +53,7 @@ export function exceptionRoutes(deps: AppDeps): Router {
 
   router.get('/exceptions', async (req, res) => {
     const id = identity(res);
-    const query = z.object({ project: z.string().optional(), status: z.enum(['pending', 'approved', 'rejected', 'revoked']).optional(), format: z.enum(['json', 'cyclonedx-vex']).optional() }).parse(req.query);
+    const query = exceptionListQuery.parse(req.query);
     const project = query.project ? await getProject(db, query.project) : undefined;
     authorize(id, 'read', project?.id);
     const items = await listExceptions(db, { projectId: project?.id, status: query.status, onlyProject: id.projectId });
@@ -75,13 +87,7 @@ export function exceptionRoutes(deps: AppDeps): Router {
   router.post('/exceptions/import', express.text({ type: () => true, limit: '5mb' }), async (req, res) => {
     const id = identity(res);
     authorize(id, 'exception.request');
-    const query = z
-      .object({
-        project: z.string().optional(),
-        owner: z.string().trim().min(1, 'owner is required: who answers for the imported exceptions'),
-        format: z.enum(['trivyignore', 'dependency-check-suppression', 'cyclonedx-vex', 'openvex']).optional(),
-      })
-      .parse(req.query);
+    const query = exceptionImportQuery.parse(req.query);
     // A JSON body (VEX) was already parsed by the API's JSON parser; YAML and XML arrive as text.
     const text = typeof req.body === 'string' ? req.body : req.body && typeof req.body === 'object' ? JSON.stringify(req.body) : '';
     const format: ImportFormat | undefined = query.format ?? detectImportFormat(text);

@@ -12,6 +12,8 @@ import { getProject } from '../../store/repositories/projects.js';
 import { authorize, identity } from '../middleware/auth.js';
 import type { AppDeps } from '../deps.js';
 
+export const dryRunQuery = z.object({ last: z.coerce.number().int().min(1).max(100).default(10) });
+
 const yamlBody = express.text({ type: ['application/yaml', 'application/x-yaml', 'text/yaml', 'text/plain'], limit: '256kb' });
 
 /** The policy text of a request: a YAML body, or JSON {"policy": "<yaml>"}. */
@@ -75,7 +77,7 @@ export function policyRoutes(deps: AppDeps): Router {
     authorize(id, 'read', project.id);
     const text = policyText(req);
     const policy = validated(text);
-    const limit = z.coerce.number().int().min(1).max(100).default(10).parse(req.query.last);
+    const limit = dryRunQuery.parse(req.query).last;
     const { rows } = await db.query<{ id: string; ref: string; target_ref: string | null; tools: string[]; verdict: { outcome: string } | null; created_at: Date }>(
       `SELECT id, ref, target_ref, tools, verdict, created_at FROM submissions WHERE project_id = $1 ORDER BY created_at DESC LIMIT $2`,
       [project.id, limit],

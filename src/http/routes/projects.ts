@@ -12,7 +12,7 @@ export const projectNameSchema = z
   .regex(/^[A-Za-z0-9][A-Za-z0-9._\-/]*$/, 'letters, digits, ".", "_", "-" and "/" (e.g. team/app)')
   .refine((n) => !n.includes('//') && !n.endsWith('/'), 'no empty path segments');
 
-const createProjectBody = z.object({ name: projectNameSchema }).strict();
+export const createProjectBody = z.object({ name: projectNameSchema }).strict();
 
 export function projectRoutes({ db }: AppDeps): Router {
   const router = Router();

@@ -10,7 +10,7 @@ import { getProject } from '../../store/repositories/projects.js';
 import { authorize, identity } from '../middleware/auth.js';
 import type { AppDeps } from '../deps.js';
 
-const fieldsSchema = z.object({
+export const fieldsSchema = z.object({
   ref: z.string().trim().min(1, 'ref (the branch) is required').max(255),
   commit: z
     .string()
@@ -60,7 +60,13 @@ export function submissionRoutes(deps: AppDeps): Router {
     res.on('close', () => {
       for (const f of (req.files as Express.Multer.File[] | undefined) ?? []) void rm(f.path, { force: true });
     });
-    await new Promise<void>((resolve, reject) => upload.array('report')(req, res, (err: unknown) => (err ? reject(err) : resolve())));
+    await new Promise<void>((resolve, reject) =>
+      upload.array('report')(req, res, (err: unknown) => {
+        if (!err) return resolve();
+        // busboy's own parse errors ("Malformed part header", "Unexpected end of form") are the client's.
+        reject(err instanceof multer.MulterError || err instanceof AppError ? err : new AppError('BAD_REQUEST', `The multipart body is malformed: ${(err as Error).message}.`));
+      }),
+    );
     const fields = fieldsSchema.parse(req.body ?? {});
     const files = (req.files as Express.Multer.File[] | undefined) ?? [];
     const reports = [];
