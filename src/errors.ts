@@ -5,6 +5,7 @@ export const ERROR_CATALOGUE = {
   BAD_REQUEST: { status: 400, message: 'The request is not valid.' },
   VALIDATION_FAILED: { status: 400, message: 'The request does not match the expected shape.' },
   UNAUTHENTICATED: { status: 401, message: 'A valid API token is required (Authorization: Bearer <token>).' },
+  WEBHOOK_UNAUTHENTICATED: { status: 401, message: 'The webhook signature or secret does not match a configured integration.' },
   FORBIDDEN: { status: 403, message: 'This token is not allowed to do that.' },
   NOT_FOUND: { status: 404, message: 'Not found.' },
   METHOD_NOT_ALLOWED: { status: 405, message: 'That method is not supported on this path.' },

@@ -16,6 +16,7 @@ import { exceptionRoutes } from './routes/exceptions.js';
 import { scanConfigRoutes } from './routes/scan-config.js';
 import { adminRoutes } from './routes/admin.js';
 import { integrationRoutes } from './routes/integrations.js';
+import { webhookRoutes } from './routes/webhooks.js';
 import helmet from 'helmet';
 import { buildOpenApi } from './openapi.js';
 import { API_ROUTES } from './permissions.js';
@@ -54,6 +55,7 @@ export function createApp(deps: AppDeps): Express {
   app.use((req, _res, next) => next(/%00|\0/i.test(req.url) ? new AppError('BAD_REQUEST', 'NUL characters are not allowed in URLs.') : undefined));
   app.use(healthRoutes(deps));
   app.use(pageRoutes(deps));
+  app.use(webhookRoutes(deps));
 
   const openapi = JSON.stringify(buildOpenApi(scanhubVersion));
   app.get('/api/openapi.json', (_req, res) => {

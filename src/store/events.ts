@@ -9,6 +9,9 @@ export type EventType =
   | 'gate.error'
   | 'finding.new'
   | 'exception.expiring'
+  | 'image.promoted'
+  | 'image.removed'
+  | 'scan.failed'
   | 'data.stale'
   | 'data.update_failed';
 

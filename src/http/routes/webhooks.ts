@@ -1,0 +1,133 @@
+// Inbound webhooks from push sources (/webhooks/artifactory) and Xray (/webhooks/xray). They carry
+// no API token: each is authenticated against the secrets of the configured JFrog integrations, in
+// constant time over the raw bytes, before the body is even parsed. Work is queued durably and the
+// answer comes at once (202), so the sender never waits on a scan.
+import express, { Router, type Request } from 'express';
+import picomatch from 'picomatch';
+import { z } from 'zod';
+import { artifactorySource } from '../../../integrations/sources/artifactory/index.js';
+import { jfrogConnection } from '../../../integrations/scanners/xray/connection.js';
+import { AppError } from '../../errors.js';
+import { enqueue } from '../../jobs/queue.js';
+import { WindowLimiter } from '../../security/rate-limit.js';
+import { safeEqual } from '../../security/secrets.js';
+import { recordEvent } from '../../store/events.js';
+import { loadIntegrationSecrets } from '../../store/repositories/integrations.js';
+import type { AppDeps } from '../deps.js';
+
+export type JfrogSettings = z.output<typeof jfrogConnection.configSchema>;
+
+interface Candidate {
+  id: string;
+  settings: JfrogSettings;
+}
+
+export const XRAY_SCAN_QUEUE = 'xray.scan';
+export const XRAY_REMOVED_QUEUE = 'xray.image-removed';
+export const XRAY_WEBHOOK_QUEUE = 'xray.webhook';
+
+export function webhookRoutes(deps: AppDeps): Router {
+  const { db } = deps;
+  const router = Router();
+  const raw = express.raw({ type: () => true, limit: '1mb' });
+  const failures = new WindowLimiter(30, 60_000);
+
+  async function candidates(integrationId: string | undefined): Promise<Candidate[]> {
+    if (integrationId !== undefined && !z.uuid().safeParse(integrationId).success) throw new AppError('WEBHOOK_UNAUTHENTICATED');
+    const { rows } = await db.query<{ id: string }>(
+      `SELECT id FROM integrations WHERE kind = 'jfrog' AND enabled ${integrationId ? 'AND id = $1' : ''} ORDER BY created_at`,
+      integrationId ? [integrationId] : [],
+    );
+    const out: Candidate[] = [];
+    for (const row of rows) out.push({ id: row.id, settings: await loadIntegrationSecrets<JfrogSettings>(db, deps.secrets, jfrogConnection, row.id) });
+    return out;
+  }
+
+  /** The integration whose secret the request proves, or 401 (counted against the sender's address). */
+  async function authenticated(req: Request, prove: (secret: string) => boolean): Promise<Candidate> {
+    const client = req.socket.remoteAddress ?? 'unknown';
+    const wait = failures.retryAfter(client);
+    if (wait > 0) throw new AppError('RATE_LIMITED', `Too many unauthenticated webhooks from this address; retry in ${wait} s.`);
+    for (const candidate of await candidates(typeof req.params.integration === 'string' ? req.params.integration : undefined)) {
+      const secret = candidate.settings.webhookSecret;
+      if (secret && prove(secret)) return candidate;
+    }
+    failures.record(client);
+    throw new AppError('WEBHOOK_UNAUTHENTICATED');
+  }
+
+  function parseJson(req: Request): unknown {
+    try {
+      return JSON.parse((req.body as Buffer).toString('utf8'));
+    } catch {
+      throw new AppError('BAD_REQUEST', 'The webhook body is not valid JSON.');
+    }
+  }
+
+  const watched = (settings: JfrogSettings, repository: string, image: string) =>
+    picomatch.isMatch(repository, settings.watch.repositories, { dot: true }) && picomatch.isMatch(image, settings.watch.images, { dot: true });
+
+  router.post(['/webhooks/artifactory', '/webhooks/artifactory/:integration'], raw, async (req, res) => {
+    const rawBody = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
+    const { id, settings } = await authenticated(req, (secret) => artifactorySource.authenticate(req.headers, rawBody, secret));
+    let event;
+    try {
+      event = artifactorySource.classify(parseJson(req));
+    } catch (error) {
+      if (error instanceof AppError) throw error;
+      throw new AppError('VALIDATION_FAILED', `The Artifactory event is not valid: ${error instanceof z.ZodError ? error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ') : (error as Error).message}`);
+    }
+    if (event.action === 'ignored') {
+      res.status(202).json({ status: 'ignored', reason: event.reason });
+      return;
+    }
+    if (event.action === 'test') {
+      res.status(200).json({ status: 'ok', test: true, message: 'ScanHub received the test event.' });
+      return;
+    }
+    if (!watched(settings, event.image.repository, event.image.image)) {
+      res.status(202).json({ status: 'ignored', reason: `${event.image.repository}/${event.image.image} is not watched by this integration` });
+      return;
+    }
+    const payload = { integrationId: id, image: event.image, detail: event.detail, receivedAt: new Date().toISOString() };
+    if (event.action === 'promoted') {
+      await recordEvent(db, 'image.promoted', null, payload);
+      res.status(202).json({ status: 'recorded' });
+      return;
+    }
+    const queue = event.action === 'scan' ? XRAY_SCAN_QUEUE : XRAY_REMOVED_QUEUE;
+    // One live job per integration + digest: a push repeated while its scan runs is one scan.
+    const job = await enqueue(db, queue, payload, { dedupeKey: `${id}:${event.image.digest}:${event.image.tag}`, maxAttempts: 5 });
+    deps.log.info({ integration: id, action: event.action, image: `${event.image.image}:${event.image.tag}`, job: job.id, duplicate: job.duplicate }, 'artifactory webhook');
+    res.status(202).json({ status: 'queued', job: job.id, duplicate: job.duplicate });
+  });
+
+  // Xray's own violation webhooks: Basic auth whose password is the integration's webhook secret,
+  // or the secret as a Bearer token / X-ScanHub-Secret header (Xray sends custom headers).
+  router.post(['/webhooks/xray', '/webhooks/xray/:integration'], raw, async (req, res) => {
+    const given = presentedSecret(req);
+    const { id } = await authenticated(req, (secret) => given !== undefined && safeEqual(given, secret));
+    const body = parseJson(req);
+    if (typeof body !== 'object' || body === null || !Array.isArray((body as { issues?: unknown }).issues)) {
+      throw new AppError('VALIDATION_FAILED', 'An Xray webhook body has "issues": a list of violations.');
+    }
+    const job = await enqueue(db, XRAY_WEBHOOK_QUEUE, { integrationId: id, body, receivedAt: new Date().toISOString() }, { maxAttempts: 5 });
+    res.status(202).json({ status: 'queued', job: job.id });
+  });
+  return router;
+}
+
+function presentedSecret(req: Request): string | undefined {
+  const auth = req.get('authorization');
+  if (auth) {
+    const basic = /^Basic\s+(\S+)$/i.exec(auth);
+    if (basic) {
+      const decoded = Buffer.from(basic[1]!, 'base64').toString('utf8');
+      const colon = decoded.indexOf(':');
+      return colon >= 0 ? decoded.slice(colon + 1) : undefined;
+    }
+    const bearer = /^Bearer\s+(\S+)$/i.exec(auth);
+    if (bearer) return bearer[1];
+  }
+  return req.get('x-scanhub-secret') ?? undefined;
+}

@@ -1,0 +1,161 @@
+// The durable job queue (migrations/0004_jobs.sql). Enqueue inside the transaction that decides the
+// work; workers claim one job at a time under a lease; a job whose worker died is claimed again when
+// its lease runs out; failures retry with back-off and end in 'dead' with the reason kept.
+import type { Database, Queryable } from '../store/db.js';
+
+export interface Job<P = Record<string, unknown>> {
+  id: string;
+  queue: string;
+  dedupeKey: string | null;
+  payload: P;
+  attempts: number;
+  maxAttempts: number;
+}
+
+interface JobRow {
+  id: string;
+  queue: string;
+  dedupe_key: string | null;
+  payload: Record<string, unknown>;
+  attempts: number;
+  max_attempts: number;
+}
+
+const toJob = <P>(r: JobRow): Job<P> => ({ id: String(r.id), queue: r.queue, dedupeKey: r.dedupe_key, payload: r.payload as P, attempts: r.attempts, maxAttempts: r.max_attempts });
+
+export async function enqueue(
+  q: Queryable,
+  queue: string,
+  payload: Record<string, unknown>,
+  options: { dedupeKey?: string; runAt?: Date; maxAttempts?: number } = {},
+): Promise<{ id: string; duplicate: boolean }> {
+  const { rows } = await q.query<{ id: string }>(
+    `INSERT INTO jobs (queue, dedupe_key, payload, run_at, max_attempts) VALUES ($1, $2, $3, COALESCE($4, now()), $5)
+     ON CONFLICT (queue, dedupe_key) WHERE dedupe_key IS NOT NULL AND state IN ('queued', 'running') DO NOTHING RETURNING id`,
+    [queue, options.dedupeKey ?? null, JSON.stringify(payload), options.runAt ?? null, options.maxAttempts ?? 5],
+  );
+  if (rows[0]) return { id: String(rows[0].id), duplicate: false };
+  const live = await q.query<{ id: string }>(`SELECT id FROM jobs WHERE queue = $1 AND dedupe_key = $2 AND state IN ('queued', 'running')`, [queue, options.dedupeKey]);
+  return { id: String(live.rows[0]?.id ?? ''), duplicate: true };
+}
+
+/** Claims the next due job of `queue` (or one whose lease expired), or undefined. */
+export async function claim<P>(db: Database, queue: string, worker: string, leaseMs: number): Promise<Job<P> | undefined> {
+  const { rows } = await db.query<JobRow>(
+    `UPDATE jobs SET state = 'running', attempts = attempts + 1, locked_by = $2, locked_until = now() + ($3 || ' milliseconds')::interval
+      WHERE id = (
+        SELECT id FROM jobs
+         WHERE queue = $1 AND ((state = 'queued' AND run_at <= now()) OR (state = 'running' AND locked_until < now()))
+         ORDER BY run_at, id LIMIT 1 FOR UPDATE SKIP LOCKED)
+      RETURNING id, queue, dedupe_key, payload, attempts, max_attempts`,
+    [queue, worker, String(leaseMs)],
+  );
+  return rows[0] ? toJob<P>(rows[0]) : undefined;
+}
+
+/** Extends the lease of a long job (a scan that keeps polling). */
+export async function heartbeat(q: Queryable, job: Job<unknown>, worker: string, leaseMs: number): Promise<void> {
+  await q.query(`UPDATE jobs SET locked_until = now() + ($3 || ' milliseconds')::interval WHERE id = $1 AND locked_by = $2 AND state = 'running'`, [job.id, worker, String(leaseMs)]);
+}
+
+export async function complete(q: Queryable, job: Job<unknown>, result: unknown = null): Promise<void> {
+  await q.query(`UPDATE jobs SET state = 'done', result = $2, finished_at = now(), locked_until = NULL WHERE id = $1`, [job.id, JSON.stringify(result)]);
+}
+
+/** Back-off: 5 s, 20 s, 80 s … capped at 30 min, unless the failure says when to retry. */
+export function backoffMs(attempt: number): number {
+  return Math.min(30 * 60_000, 5_000 * 4 ** Math.max(0, attempt - 1));
+}
+
+export async function fail(q: Queryable, job: Job<unknown>, reason: string, options: { retryable: boolean; retryAfterMs?: number | undefined }): Promise<'retry' | 'dead'> {
+  const dead = !options.retryable || job.attempts >= job.maxAttempts;
+  await q.query(
+    dead
+      ? `UPDATE jobs SET state = 'dead', last_error = $2, finished_at = now(), locked_until = NULL WHERE id = $1`
+      : `UPDATE jobs SET state = 'queued', last_error = $2, run_at = now() + ($3 || ' milliseconds')::interval, locked_until = NULL WHERE id = $1`,
+    dead ? [job.id, reason.slice(0, 2000)] : [job.id, reason.slice(0, 2000), String(options.retryAfterMs ?? backoffMs(job.attempts))],
+  );
+  return dead ? 'dead' : 'retry';
+}
+
+export interface JobHandlerContext {
+  /** Keeps the lease alive; call it while a long job waits. */
+  heartbeat(): Promise<void>;
+}
+
+export type JobHandler = (job: Job, ctx: JobHandlerContext) => Promise<unknown>;
+
+/** A failure that says whether retrying may help (IntegrationError has this shape). */
+interface RetryHint {
+  retryable?: boolean;
+  options?: { retryAfterMs?: number };
+}
+
+export interface Worker {
+  /** Runs every due job of every queue once (tests drive workers with this). */
+  drain(): Promise<number>;
+  stop(): Promise<void>;
+}
+
+export function startWorker(
+  db: Database,
+  handlers: Record<string, JobHandler>,
+  options: { id: string; leaseMs?: number; pollMs?: number; log?: { error(obj: unknown, msg: string): void; info(obj: unknown, msg: string): void }; autostart?: boolean },
+): Worker {
+  const leaseMs = options.leaseMs ?? 120_000;
+  let stopped = false;
+  let current: Promise<number> | undefined;
+
+  async function runOne(queue: string, handler: JobHandler): Promise<boolean> {
+    const job = await claim<Record<string, unknown>>(db, queue, options.id, leaseMs);
+    if (!job) return false;
+    try {
+      const result = await handler(job, { heartbeat: () => heartbeat(db, job, options.id, leaseMs) });
+      await complete(db, job, result ?? null);
+    } catch (error) {
+      const hint = error as RetryHint;
+      const outcome = await fail(db, job, (error as Error).message ?? String(error), { retryable: hint.retryable ?? true, retryAfterMs: hint.options?.retryAfterMs });
+      options.log?.error({ err: error, queue, job: job.id, outcome }, 'job failed');
+    }
+    return true;
+  }
+
+  async function drain(): Promise<number> {
+    let done = 0;
+    for (let progressed = true; progressed && !stopped; ) {
+      progressed = false;
+      for (const [queue, handler] of Object.entries(handlers)) {
+        if (await runOne(queue, handler)) {
+          done++;
+          progressed = true;
+        }
+      }
+    }
+    return done;
+  }
+
+  const tick = () => {
+    if (stopped || current) return;
+    current = drain()
+      .catch((error: unknown) => {
+        options.log?.error({ err: error }, 'job worker tick failed');
+        return 0;
+      })
+      .finally(() => {
+        current = undefined;
+      });
+  };
+  const timer = options.autostart === false ? undefined : setInterval(tick, options.pollMs ?? 1000);
+  timer?.unref();
+  return {
+    drain: async () => {
+      await current;
+      return drain();
+    },
+    async stop() {
+      stopped = true;
+      if (timer) clearInterval(timer);
+      await current;
+    },
+  };
+}
