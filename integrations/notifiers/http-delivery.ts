@@ -99,9 +99,9 @@ export function parseRetryAfter(value: string | undefined, now: Date): number | 
   return Math.min(Math.max(ms, 0), 24 * 60 * 60 * 1000);
 }
 
-/** True for statuses worth trying again: 408, 425, 429 and 5xx. */
+/** True for statuses worth trying again: 408, 429 and 5xx. */
 export function retryableStatus(status: number): boolean {
-  return status === 408 || status === 425 || status === 429 || status >= 500;
+  return status === 408 || status === 429 || status >= 500;
 }
 
 /**

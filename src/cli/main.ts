@@ -1,5 +1,5 @@
 // The `scanhub` command. Each subcommand is small; errors end in one line on stderr and an exit code.
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { Command, CommanderError } from 'commander';
 import { scanners } from '../../integrations/index.js';
@@ -11,7 +11,8 @@ import { createLogger } from '../logger.js';
 import { ReportInput } from '../plugins/report-input.js';
 import { startServer } from '../server.js';
 import { EXIT } from './exit-codes.js';
-import { fetchScanConfig, submitReports } from './submit.js';
+import { apiGet, fetchScanConfig, submitReports } from './submit.js';
+import { isReportFormat, REPORT_FORMATS } from '../reports/render.js';
 import { parsePolicy, PolicyError } from '../domain/policy/parse.js';
 import { formatVerdict, gateReports } from '../assess/offline-gate.js';
 import { openDatabase, type Database } from '../store/db.js';
@@ -179,6 +180,27 @@ export function buildProgram(): Command {
       const result = await fetchScanConfig({ url: config.url, token: config.token, project: opts.project, format: opts.format as 'json' | 'shell' });
       if (!result.ok) fail(result.exitCode, result.message);
       process.stdout.write(result.body);
+    });
+
+  program
+    .command('report')
+    .description('Download a report: of a submission, or of a project\'s current state (SCANHUB_URL, SCANHUB_TOKEN)')
+    .option('--submission <id>', 'submission id (printed by `scanhub submit`)')
+    .option('--project <project>', 'project name or id (current state)')
+    .option('--ref <ref>', 'with --project: the branch')
+    .option('--format <format>', REPORT_FORMATS.join(', '), 'html')
+    .requiredOption('-o, --output <file>', 'where to write the report ("-" for stdout)')
+    .action(async (opts: { submission?: string; project?: string; ref?: string; format: string; output: string }) => {
+      if (!isReportFormat(opts.format)) fail(EXIT.usage, `--format must be one of ${REPORT_FORMATS.join(', ')}`);
+      if (Boolean(opts.submission) === Boolean(opts.project)) fail(EXIT.usage, 'give either --submission or --project');
+      const config = loadConfig();
+      if (!config.url || !config.token) fail(EXIT.usage, 'SCANHUB_URL and SCANHUB_TOKEN must be set.');
+      const query = new URLSearchParams({ format: opts.format, ...(opts.ref ? { ref: opts.ref } : {}) });
+      const path = opts.submission ? `/submissions/${encodeURIComponent(opts.submission)}/report?${query}` : `/projects/${encodeURIComponent(opts.project!)}/report?${query}`;
+      const result = await apiGet({ url: config.url, token: config.token, path });
+      if (!result.ok) fail(result.exitCode, result.message);
+      if (opts.output === '-') process.stdout.write(result.body);
+      else writeFileSync(opts.output, result.body);
     });
 
   const db = program.command('db').description('Database maintenance');

@@ -53,17 +53,20 @@ export async function submitReports(opts: SubmitOptions): Promise<SubmitOutcome>
 }
 
 /** GET the project's scan configuration as JSON or shell commands. */
-export async function fetchScanConfig(opts: { url: string; token: string; project: string; format: 'json' | 'shell' }): Promise<{ ok: true; body: string } | { ok: false; exitCode: number; message: string }> {
-  const endpoint = `${opts.url.replace(/\/+$/, '')}/api/v1/projects/${encodeURIComponent(opts.project)}/scan-config${opts.format === 'shell' ? '?format=shell' : ''}`;
+type ApiResult<T> = { ok: true; body: T } | { ok: false; exitCode: number; message: string };
+
+/** GET an API path with the CLI's token; errors become an exit code and the server's message. */
+export async function apiGet(opts: { url: string; token: string; path: string }): Promise<ApiResult<Buffer>> {
+  const endpoint = `${opts.url.replace(/\/+$/, '')}/api/v1${opts.path}`;
   try {
-    const res = await axios.get<string>(endpoint, { headers: { Authorization: `Bearer ${opts.token}` }, responseType: 'text', timeout: 30_000, transformResponse: (x: string) => x });
-    return { ok: true, body: opts.format === 'json' ? JSON.stringify(JSON.parse(res.data), null, 2) + '\n' : res.data };
+    const res = await axios.get<ArrayBuffer>(endpoint, { headers: { Authorization: `Bearer ${opts.token}` }, responseType: 'arraybuffer', timeout: 120_000 });
+    return { ok: true, body: Buffer.from(res.data) };
   } catch (error) {
-    const e = error as AxiosError<string>;
+    const e = error as AxiosError<ArrayBuffer>;
     if (e.response) {
       let message = e.message;
       try {
-        message = (JSON.parse(e.response.data) as { error: { message: string } }).error.message;
+        message = (JSON.parse(Buffer.from(e.response.data).toString('utf8')) as { error: { message: string } }).error.message;
       } catch {
         // keep the transport message
       }
@@ -71,4 +74,11 @@ export async function fetchScanConfig(opts: { url: string; token: string; projec
     }
     return { ok: false, exitCode: EXIT.error, message: `cannot reach ScanHub at ${opts.url}: ${e.code ?? e.message}` };
   }
+}
+
+export async function fetchScanConfig(opts: { url: string; token: string; project: string; format: 'json' | 'shell' }): Promise<ApiResult<string>> {
+  const result = await apiGet({ ...opts, path: `/projects/${encodeURIComponent(opts.project)}/scan-config${opts.format === 'shell' ? '?format=shell' : ''}` });
+  if (!result.ok) return result;
+  const text = result.body.toString('utf8');
+  return { ok: true, body: opts.format === 'json' ? JSON.stringify(JSON.parse(text), null, 2) + '\n' : text };
 }

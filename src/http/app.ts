@@ -17,6 +17,7 @@ import { scanConfigRoutes } from './routes/scan-config.js';
 import { adminRoutes } from './routes/admin.js';
 import { integrationRoutes } from './routes/integrations.js';
 import { webhookRoutes } from './routes/webhooks.js';
+import { reportRoutes } from './routes/reports.js';
 import helmet from 'helmet';
 import { buildOpenApi } from './openapi.js';
 import { API_ROUTES } from './permissions.js';
@@ -89,6 +90,7 @@ export function createApp(deps: AppDeps): Express {
   api.use(scanConfigRoutes(deps));
   api.use(adminRoutes(deps));
   api.use(integrationRoutes(deps));
+  api.use(reportRoutes(deps));
   api.get('/scanners', (_req, res) => {
     res.json({ items: deps.scanners.map((s) => ({ id: s.id, name: s.name, formats: s.formats })) });
   });

@@ -11,6 +11,7 @@ import { exceptionImportQuery, exceptionListQuery } from './routes/exceptions.js
 import { findingQuerySchema } from './routes/findings.js';
 import { channelBody, integrationBody } from './routes/integrations.js';
 import { dryRunQuery } from './routes/policies.js';
+import { projectReportQuery, reportQuery } from './routes/reports.js';
 import { createProjectBody } from './routes/projects.js';
 import { fieldsSchema } from './routes/submissions.js';
 
@@ -24,6 +25,8 @@ interface RouteDoc {
   /** Success status → description (and the response content type, JSON unless said). */
   success: Record<number, string>;
   yamlResponse?: boolean;
+  /** The body is a report file in the asked format. */
+  reportResponse?: boolean;
 }
 
 const errorSchema = z.object({
@@ -84,6 +87,20 @@ export const ROUTE_DOCS: Record<string, RouteDoc> = {
   'DELETE /tokens/:id': { summary: 'Revoke a token', tag: 'admin', success: { 204: 'Revoked' } },
   'GET /audit': { summary: 'The audit log, filtered', tag: 'admin', query: auditQuery, success: { 200: 'Entries' } },
   'GET /scanners': { summary: 'Scanner plugins and their formats', tag: 'projects', success: { 200: 'Plugins' } },
+  'GET /submissions/:id/report': {
+    summary: 'A submission as a report: html (default), pdf, json, csv, sarif, junit, gitlab-*, cyclonedx-vex',
+    tag: 'reports',
+    query: reportQuery,
+    success: { 200: 'The report file' },
+    reportResponse: true,
+  },
+  'GET /projects/:project/report': {
+    summary: "A project's current state as a report, under the findings filters",
+    tag: 'reports',
+    query: projectReportQuery,
+    success: { 200: 'The report file' },
+    reportResponse: true,
+  },
   'GET /integrations': { summary: 'All configured integrations (secrets masked)', tag: 'integrations', success: { 200: 'Integrations' } },
   'POST /integrations/:kind': { summary: 'Configure an integration (jfrog, gitlab, jenkins); secrets sealed at rest', tag: 'integrations', body: { json: integrationBody }, success: { 201: 'The integration' } },
   'GET /integrations/:kind': { summary: 'Integrations of one kind', tag: 'integrations', success: { 200: 'Integrations' } },
@@ -155,6 +172,16 @@ export function buildOpenApi(version: string): Record<string, unknown> {
               content: {
                 'application/json': { schema: { type: 'object' } },
                 ...(doc.yamlResponse ? { 'application/yaml': { schema: { type: 'string' } } } : {}),
+                ...(doc.reportResponse
+                  ? {
+                      'text/html': { schema: { type: 'string' } },
+                      'application/pdf': { schema: { type: 'string', contentMediaType: 'application/pdf' } },
+                      'text/csv': { schema: { type: 'string' } },
+                      'application/xml': { schema: { type: 'string' } },
+                      'application/sarif+json': { schema: { type: 'object' } },
+                      'application/vnd.cyclonedx+json': { schema: { type: 'object' } },
+                    }
+                  : {}),
                 ...(route.path === '/exceptions' ? { 'application/vnd.cyclonedx+json': { schema: { type: 'object' } } } : {}),
                 ...(route.path.endsWith('scan-config') && route.method === 'GET' ? { 'text/plain': { schema: { type: 'string' } } } : {}),
               },

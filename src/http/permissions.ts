@@ -56,6 +56,8 @@ export const API_ROUTES: readonly ApiRoute[] = [
   { method: 'DELETE', path: '/tokens/:id', action: 'token.manage' },
   { method: 'GET', path: '/audit', action: 'audit.read' },
   { method: 'GET', path: '/scanners', action: 'read' },
+  { method: 'GET', path: '/submissions/:id/report', action: 'read', projectScoped: true },
+  { method: 'GET', path: '/projects/:project/report', action: 'read', projectScoped: true },
   { method: 'GET', path: '/integrations', action: 'integration.read' },
   { method: 'POST', path: '/integrations/:kind', action: 'integration.manage' },
   { method: 'GET', path: '/integrations/:kind', action: 'integration.read' },

@@ -48,7 +48,7 @@ describeEachBackend('webhooks', (backend) => {
   it('refuses a wrong or missing signature and a tampered body with 401, queuing nothing', async () => {
     const body = readCorpus('xray', 'artifactory-webhook-docker-pushed.keel.json');
     const before = await tableCounts(app.db);
-    for (const headers of [{}, { 'x-jfrog-event-auth': 'not-the-secret' }, { 'x-jfrog-event-auth': KNOWN_SIGNATURE.replace(/^3/, '4') }]) {
+    for (const headers of [{}, { 'x-jfrog-event-auth': 'not-the-secret' }, { 'x-jfrog-event-auth': KNOWN_SIGNATURE.replace(/^3/, '4') }] as Record<string, string>[]) {
       const res = await post('/webhooks/artifactory', body, headers);
       expect(res.status).toBe(401);
       expect(((await res.json()) as { error: { code: string } }).error.code).toBe('WEBHOOK_UNAUTHENTICATED');
