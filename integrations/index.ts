@@ -1,7 +1,13 @@
 // The plugin registry: hand-kept, alphabetical, one line per plugin. Adding a scanner is one folder
 // under integrations/scanners/<id>/ and one line here; test/contract checks every entry.
 import type { ConnectionSpec } from '../src/plugins/connection.js';
+import type { NotifierPlugin } from '../src/plugins/notifier.js';
 import type { ScannerPlugin } from '../src/plugins/scanner.js';
+import { emailNotifier } from './notifiers/email/index.js';
+import { slackNotifier } from './notifiers/slack/index.js';
+import { smsNotifier } from './notifiers/sms/index.js';
+import { teamsNotifier } from './notifiers/teams/index.js';
+import { webhookNotifier } from './notifiers/webhook/index.js';
 import { gitlabConnection } from './ci/gitlab/connection.js';
 import { jenkinsConnection } from './ci/jenkins/connection.js';
 import { emailConnection } from './notifiers/email/connection.js';
@@ -47,3 +53,6 @@ export const connections: readonly ConnectionSpec[] = [
   teamsConnection,
   webhookConnection,
 ];
+
+/** Notification channels: one folder under integrations/notifiers/<id>/ each. */
+export const notifiers: readonly NotifierPlugin<never>[] = [emailNotifier, slackNotifier, smsNotifier, teamsNotifier, webhookNotifier] as unknown as NotifierPlugin<never>[];

@@ -2,7 +2,14 @@
 import { readFileSync } from 'node:fs';
 import { createServer as createHttpServer, type Server } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
-import { connections, scanners } from '../integrations/index.js';
+import { hostname } from 'node:os';
+import { connections, notifiers, scanners } from '../integrations/index.js';
+import { createOutbound } from './security/outbound.js';
+import { notificationSettings } from './notify/settings.js';
+import { startWorker } from './jobs/queue.js';
+import { createDeliveryHandler } from './notify/deliver.js';
+import { createEscalationHandler } from './notify/escalate-digest.js';
+import { DELIVER_QUEUE, ESCALATE_QUEUE } from './notify/plan.js';
 import { loadSecretBox } from './security/keyring.js';
 import { sealedByKey } from './store/repositories/integrations.js';
 import type { Config } from './config/schema.js';
@@ -35,6 +42,8 @@ export interface RunningServer {
 
 export async function startServer(config: Config, log: Logger): Promise<RunningServer> {
   const secrets = loadSecretBox(config, log);
+  const outbound = createOutbound(config);
+  notificationSettings.publicUrl = config.publicUrl;
   if (!secrets) log.warn('no SCANHUB_SECRET_KEY: ScanHub will refuse to store credentials (integrations, channels)');
   const db = await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir });
   try {
@@ -61,7 +70,7 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
     await db.close();
     throw error;
   }
-  const app = createApp({ db, scanners, connections, secrets, config, log });
+  const app = createApp({ db, scanners, connections, notifiers, outbound, secrets, config, log });
   const server = await new Promise<Server>((resolve, reject) => {
     const tls = tlsOptions(config);
     const s: Server = tls ? createHttpsServer(tls, app) : createHttpServer(app);
@@ -76,6 +85,14 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
   const url = `${config.tlsCert ? 'https' : 'http'}://${config.host === '0.0.0.0' ? '127.0.0.1' : config.host}:${port}`;
   log.info({ url, database: db.kind }, 'ScanHub listening');
   const scheduler = startScheduler(db, log);
+  const worker = startWorker(
+    db,
+    {
+      [DELIVER_QUEUE]: createDeliveryHandler({ db, notifiers, connections, secrets, outbound, log, chromium: config.chromium }),
+      [ESCALATE_QUEUE]: createEscalationHandler(db),
+    },
+    { id: `${hostname()}:${process.pid}`, log },
+  );
   let closing: Promise<void> | undefined;
   return {
     server,
@@ -86,6 +103,7 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
         await new Promise<void>((resolve) => server.close(() => resolve()));
         server.closeAllConnections?.();
         await scheduler.stop();
+        await worker.stop();
         await db.close();
       })();
       return closing;

@@ -18,6 +18,7 @@ import { adminRoutes } from './routes/admin.js';
 import { integrationRoutes } from './routes/integrations.js';
 import { webhookRoutes } from './routes/webhooks.js';
 import { reportRoutes } from './routes/reports.js';
+import { ackPageRoutes, alertRoutes } from './routes/alerts.js';
 import helmet from 'helmet';
 import { buildOpenApi } from './openapi.js';
 import { API_ROUTES } from './permissions.js';
@@ -57,6 +58,7 @@ export function createApp(deps: AppDeps): Express {
   app.use(healthRoutes(deps));
   app.use(pageRoutes(deps));
   app.use(webhookRoutes(deps));
+  app.use(ackPageRoutes(deps));
 
   const openapi = JSON.stringify(buildOpenApi(scanhubVersion));
   app.get('/api/openapi.json', (_req, res) => {
@@ -91,6 +93,7 @@ export function createApp(deps: AppDeps): Express {
   api.use(adminRoutes(deps));
   api.use(integrationRoutes(deps));
   api.use(reportRoutes(deps));
+  api.use(alertRoutes(deps));
   api.get('/scanners', (_req, res) => {
     res.json({ items: deps.scanners.map((s) => ({ id: s.id, name: s.name, formats: s.formats })) });
   });

@@ -3,6 +3,8 @@ import type { Logger } from '../logger.js';
 import type { ConnectionSpec } from '../plugins/connection.js';
 import type { ScannerPlugin } from '../plugins/scanner.js';
 import type { SecretBox } from '../security/secrets.js';
+import type { Outbound } from '../security/outbound.js';
+import type { NotifierPlugin } from '../plugins/notifier.js';
 import type { Database } from '../store/db.js';
 
 /** Everything the HTTP layer needs, passed in (createApp never reaches for globals). */
@@ -13,6 +15,10 @@ export interface AppDeps {
   connections: readonly ConnectionSpec[];
   /** Seals stored credentials; undefined when no key is configured (storing a secret is refused). */
   secrets: SecretBox | undefined;
+  /** Notification channel senders. */
+  notifiers: readonly NotifierPlugin<never>[];
+  /** Outbound HTTP (TLS verification, CA bundle, URL guard) for every call ScanHub makes. */
+  outbound: Outbound;
   config: Config;
   log: Logger;
   /** Test seam passed to ingest: runs before COMMIT of a submission. */

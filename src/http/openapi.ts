@@ -9,7 +9,8 @@ import { API_ROUTES, PERMISSIONS, type ApiRoute } from './permissions.js';
 import { auditQuery, createTokenBody } from './routes/admin.js';
 import { exceptionImportQuery, exceptionListQuery } from './routes/exceptions.js';
 import { findingQuerySchema } from './routes/findings.js';
-import { channelBody, integrationBody } from './routes/integrations.js';
+import { channelBody, channelPatchBody, integrationBody } from './routes/integrations.js';
+import { alertRuleRequest, channelTestBody, notificationQuery } from './routes/alerts.js';
 import { dryRunQuery } from './routes/policies.js';
 import { projectReportQuery, reportQuery } from './routes/reports.js';
 import { createProjectBody } from './routes/projects.js';
@@ -112,9 +113,18 @@ export const ROUTE_DOCS: Record<string, RouteDoc> = {
   'GET /channels/:id': { summary: 'One channel', tag: 'channels', success: { 200: 'The channel' } },
   'PUT /channels/:id': { summary: "Replace a channel's settings", tag: 'channels', body: { json: channelBody.partial({ type: true }) }, success: { 200: 'The channel' } },
   'DELETE /channels/:id': { summary: 'Remove a channel', tag: 'channels', success: { 204: 'Removed' } },
+  'PATCH /channels/:id': { summary: "Change some of a channel's settings (others, and masked secrets, kept)", tag: 'channels', body: { json: channelPatchBody }, success: { 200: 'The channel' } },
+  'POST /channels/:id/test': { summary: 'Send a test message through the channel', tag: 'channels', body: { json: channelTestBody }, success: { 200: 'Delivered' } },
+  'POST /alert-rules': { summary: 'Create an alert rule', tag: 'alerts', body: { json: alertRuleRequest }, success: { 201: 'The rule' } },
+  'GET /alert-rules': { summary: 'Alert rules', tag: 'alerts', success: { 200: 'Rules' } },
+  'GET /alert-rules/:id': { summary: 'One alert rule', tag: 'alerts', success: { 200: 'The rule' } },
+  'PUT /alert-rules/:id': { summary: 'Replace an alert rule', tag: 'alerts', body: { json: alertRuleRequest }, success: { 200: 'The rule' } },
+  'DELETE /alert-rules/:id': { summary: 'Remove an alert rule', tag: 'alerts', success: { 204: 'Removed' } },
+  'GET /notifications': { summary: 'Deliveries with their state (pending, deferred, sent, suppressed, dead) and reason', tag: 'alerts', query: notificationQuery, success: { 200: 'Deliveries' } },
+  'POST /notifications/:id/ack': { summary: 'Acknowledge an alert (stops its escalation)', tag: 'alerts', success: { 200: 'Acknowledged' } },
 };
 
-const ERROR_STATUSES = [400, 401, 403, 404, 409, 413, 415, 422, 429, 503] as const;
+const ERROR_STATUSES = [400, 401, 403, 404, 409, 413, 415, 422, 429, 502, 503] as const;
 
 function jsonSchema(schema: z.ZodType): Record<string, unknown> {
   const out = z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any', target: 'draft-2020-12' }) as Record<string, unknown>;

@@ -12,6 +12,8 @@ export const PERMISSIONS = {
   'exception.approve': ['admin', 'security'],
   'integration.read': ['admin', 'security', 'maintainer'],
   'integration.manage': ['admin', 'security'],
+  'alert.manage': ['admin', 'security', 'maintainer'],
+  'alert.ack': ['admin', 'security', 'maintainer'],
   'token.manage': ['admin'],
   'audit.read': ['admin', 'security'],
 } as const satisfies Record<string, readonly Role[]>;
@@ -19,7 +21,7 @@ export const PERMISSIONS = {
 export type Action = keyof typeof PERMISSIONS;
 
 export interface ApiRoute {
-  method: 'GET' | 'POST' | 'PUT' | 'DELETE';
+  method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
   /** Path under /api/v1, as registered. */
   path: string;
   action: Action;
@@ -69,4 +71,13 @@ export const API_ROUTES: readonly ApiRoute[] = [
   { method: 'GET', path: '/channels/:id', action: 'integration.read' },
   { method: 'PUT', path: '/channels/:id', action: 'integration.manage' },
   { method: 'DELETE', path: '/channels/:id', action: 'integration.manage' },
+  { method: 'PATCH', path: '/channels/:id', action: 'integration.manage' },
+  { method: 'POST', path: '/channels/:id/test', action: 'integration.manage' },
+  { method: 'POST', path: '/alert-rules', action: 'alert.manage' },
+  { method: 'GET', path: '/alert-rules', action: 'read' },
+  { method: 'GET', path: '/alert-rules/:id', action: 'read' },
+  { method: 'PUT', path: '/alert-rules/:id', action: 'alert.manage' },
+  { method: 'DELETE', path: '/alert-rules/:id', action: 'alert.manage' },
+  { method: 'GET', path: '/notifications', action: 'read' },
+  { method: 'POST', path: '/notifications/:id/ack', action: 'alert.ack' },
 ];

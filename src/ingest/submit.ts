@@ -223,7 +223,7 @@ export async function ingestSubmission(deps: IngestDeps, req: SubmissionRequest)
          RETURNING id, project_id, ref, commit_sha, tools, counts, reports, request_hash, created_at, target_ref, verdict`,
         [submissionId, JSON.stringify(counts), JSON.stringify(verdict), policy.id, req.targetRef ?? null],
       );
-      await recordSubmissionEvents(tx, req.projectId, submissionId, req.ref, counts, verdict);
+      await recordSubmissionEvents(tx, req.projectId, submissionId, req.ref, counts, verdict, now);
       await tx.query(`UPDATE refs SET last_submission_id = $3, updated_at = now() WHERE project_id = $1 AND ref = $2`, [
         req.projectId,
         req.ref,

@@ -1,6 +1,7 @@
-// Periodic jobs of a worker process. Each job is idempotent and coordinates through the database,
-// so several workers may run it; a failing run is logged and retried at the next tick.
+// Periodic jobs of a worker process. Each is idempotent and coordinates through the database, so
+// several workers may run it; a failing run is logged and retried at the next tick.
 import type { Logger } from '../logger.js';
+import { runDueDigests } from '../notify/escalate-digest.js';
 import type { Database } from '../store/db.js';
 import { emitExpiringExceptions } from './exception-expiry.js';
 
@@ -8,28 +9,47 @@ export interface Scheduler {
   stop(): Promise<void>;
 }
 
-export function startScheduler(db: Database, log: Logger, options: { intervalMs?: number; expiryNoticeDays?: number; now?: () => Date } = {}): Scheduler {
+interface Task {
+  name: string;
+  everyMs: number;
+  run(now: Date): Promise<number>;
+}
+
+export function startScheduler(db: Database, log: Logger, options: { intervalMs?: number; expiryNoticeDays?: number; now?: () => Date; extra?: Task[] } = {}): Scheduler {
   const now = options.now ?? (() => new Date());
-  let running: Promise<void> | undefined;
-  const tick = () => {
-    running ??= (async () => {
-      try {
-        const emitted = await emitExpiringExceptions(db, now(), options.expiryNoticeDays ?? 7);
-        if (emitted) log.info({ emitted }, 'exception.expiring events emitted');
-      } catch (error) {
-        log.error({ err: error }, 'scheduled job failed');
-      } finally {
-        running = undefined;
-      }
-    })();
-  };
-  const timer = setInterval(tick, options.intervalMs ?? 15 * 60_000);
-  timer.unref();
-  tick();
+  const tasks: Task[] = [
+    { name: 'exception.expiring', everyMs: options.intervalMs ?? 15 * 60_000, run: (at) => emitExpiringExceptions(db, at, options.expiryNoticeDays ?? 7) },
+    // Digests are cron-scheduled to the minute.
+    { name: 'digests', everyMs: Math.min(options.intervalMs ?? 60_000, 60_000), run: (at) => runDueDigests(db, at) },
+    ...(options.extra ?? []),
+  ];
+  const running = new Set<Promise<void>>();
+  const timers = tasks.map((task) => {
+    let busy = false;
+    const tick = () => {
+      if (busy) return;
+      busy = true;
+      const p = task
+        .run(now())
+        .then((n) => {
+          if (n) log.info({ task: task.name, count: n }, 'scheduled task ran');
+        })
+        .catch((error: unknown) => log.error({ err: error, task: task.name }, 'scheduled task failed'))
+        .finally(() => {
+          busy = false;
+          running.delete(p);
+        });
+      running.add(p);
+    };
+    const timer = setInterval(tick, task.everyMs);
+    timer.unref();
+    tick();
+    return timer;
+  });
   return {
     async stop() {
-      clearInterval(timer);
-      await running;
+      for (const t of timers) clearInterval(t);
+      await Promise.all([...running]);
     },
   };
 }

@@ -21,3 +21,18 @@ export function renderHtml(name: string, context: object): string {
   }
   return template(context);
 }
+
+// Plain text (email text parts, subjects, chat text): no HTML escaping. Channels that send JSON build
+// their payloads as objects and serialise them, so no template ever writes JSON syntax.
+const text = Handlebars.create();
+for (const [name, helper] of Object.entries(html.helpers)) text.registerHelper(name, helper);
+const textCache = new Map<string, Handlebars.TemplateDelegate>();
+
+export function renderText(name: string, context: object): string {
+  let template = textCache.get(name);
+  if (!template) {
+    template = text.compile(readFileSync(join(templatesDir, `${name}.hbs`), 'utf8'), { noEscape: true });
+    textCache.set(name, template);
+  }
+  return template(context);
+}

@@ -26,14 +26,14 @@ function registeredApiRoutes(app: TestApp): string[] {
   };
   walk((app.express.router as unknown as { stack: Layer[] }).stack);
   // Outside /api/v1: health, the pages, the API description, and webhooks (authenticated by signature, tested in webhooks.test.ts).
-  const pages = new Set(['GET /healthz', 'GET /readyz', 'GET /login', 'POST /login', 'POST /logout', 'GET /', 'GET /api/openapi.json', 'POST /webhooks/artifactory', 'POST /webhooks/artifactory/:integration', 'POST /webhooks/xray', 'POST /webhooks/xray/:integration']);
+  const pages = new Set(['GET /healthz', 'GET /readyz', 'GET /login', 'POST /login', 'POST /logout', 'GET /', 'GET /api/openapi.json', 'POST /webhooks/artifactory', 'POST /webhooks/artifactory/:integration', 'POST /webhooks/xray', 'POST /webhooks/xray/:integration', 'GET /notifications/ack/:token']);
   return out.filter((r) => !pages.has(r));
 }
 
 describe('RBAC matrix', () => {
   let app: TestApp;
   const tokens = new Map<Role, string>();
-  let ids: { submission: string; exception: string; project: string; other: string; integration: string; channel: string };
+  let ids: { submission: string; exception: string; project: string; other: string; integration: string; channel: string; rule: string };
   const json = { 'content-type': 'application/json' };
 
   beforeAll(async () => {
@@ -48,13 +48,16 @@ describe('RBAC matrix', () => {
     });
     const integration = await app.api('/api/v1/integrations/jenkins', { method: 'POST', headers: json, body: JSON.stringify({ name: 'ci', config: { url: 'https://ci.example.com', user: 'u', apiToken: 't' } }) });
     const channel = await app.api('/api/v1/channels', { method: 'POST', headers: json, body: JSON.stringify({ type: 'webhook', name: 'hook', config: { url: 'https://hooks.example.com/x', signingSecret: 's' } }) });
+    const channelId = ((await channel.json()) as { id: string }).id;
+    const rule = await app.api('/api/v1/alert-rules', { method: 'POST', headers: json, body: JSON.stringify({ name: 'matrix', event: 'gate.failed', channels: [{ id: channelId }] }) });
     ids = {
+      rule: ((await rule.json()) as { id: string }).id,
       project,
       other,
       submission: ((await sub.json()) as { id: string }).id,
       exception: ((await exception.json()) as { id: string }).id,
       integration: ((await integration.json()) as { id: string }).id,
-      channel: ((await channel.json()) as { id: string }).id,
+      channel: channelId,
     };
     for (const role of ROLES) tokens.set(role, await app.token(role));
   });
@@ -74,6 +77,7 @@ describe('RBAC matrix', () => {
     if (path.startsWith('/exceptions')) return ids.exception;
     if (path.startsWith('/integrations')) return ids.integration;
     if (path.startsWith('/channels')) return ids.channel;
+    if (path.startsWith('/alert-rules')) return ids.rule;
     return '00000000-0000-4000-8000-000000000000';
   };
 

@@ -1,7 +1,8 @@
 // Starts the real HTTP app on 127.0.0.1 with a random port over a fresh test database.
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
-import { connections, scanners } from '../../integrations/index.js';
+import { connections, notifiers, scanners } from '../../integrations/index.js';
+import { createOutbound } from '../../src/security/outbound.js';
 import { parseSecretKey, SecretBox } from '../../src/security/secrets.js';
 import { loadConfig } from '../../src/config/load.js';
 import { createApp } from '../../src/http/app.js';
@@ -36,6 +37,9 @@ export async function startTestApp(backend: Backend, overrides: Partial<AppDeps>
     db,
     scanners,
     connections,
+    notifiers,
+    // Tests talk to fakes on loopback, which the operator would have to allow.
+    outbound: createOutbound({ outboundAllow: '127.0.0.0/8' }),
     secrets: new SecretBox(parseSecretKey(TEST_SECRET_KEY)),
     config, log: createLogger('silent'), authLimiter: new WindowLimiter(100_000, 60_000), ...overrides };
   const app = createApp(deps);

@@ -27,6 +27,11 @@ export const integrationBody = z.strictObject({
 });
 
 export const channelBody = integrationBody.extend({ type: z.string().min(1).max(50) });
+export const channelPatchBody = z.strictObject({
+  name: integrationBody.shape.name.optional(),
+  enabled: z.boolean().optional(),
+  config: z.record(z.string(), z.unknown()).optional(),
+});
 
 /** A project-scoped token manages only its project's connections, never the global ones. */
 function checkOwner(id: TokenIdentity, action: 'integration.read' | 'integration.manage', view: { projectId: string | null }): void {
@@ -138,6 +143,14 @@ export function integrationRoutes(deps: AppDeps): Router {
     const body = channelBody.partial({ type: true }).parse(req.body ?? {});
     if (body.type !== undefined && body.type !== spec.kind) throw new AppError('VALIDATION_FAILED', `A channel's type cannot change (it is ${spec.kind}); create a new channel.`);
     await update(res, spec, String(req.params.id), body);
+  });
+  router.patch('/channels/:id', async (req, res) => {
+    authorize(identity(res), 'integration.manage');
+    const spec = await kindOfChannel(String(req.params.id));
+    const patch = channelPatchBody.parse(req.body ?? {});
+    const current = await getIntegration(db, spec, String(req.params.id));
+    // Unnamed settings keep their value; masked secrets in `current.config` keep theirs.
+    await update(res, spec, current.id, { name: patch.name ?? current.name, enabled: patch.enabled ?? current.enabled, config: { ...current.config, ...(patch.config ?? {}) } });
   });
   router.delete('/channels/:id', async (req, res) => authorize(identity(res), 'integration.manage') ?? remove(res, await kindOfChannel(String(req.params.id)), String(req.params.id)));
   return router;

@@ -1,0 +1,132 @@
+// The outbox worker: sends one notification row through its channel under a per-channel rate limit.
+// A row already sent is never sent again; a failure the channel calls retryable goes back to the
+// queue with back-off; the last failure leaves the row dead with the reason and raises
+// notification.failed for a fallback rule. Delivery is at least once: a worker that dies between the
+// send and the acknowledgement sends again after its lease, with the same message id
+// (X-ScanHub-Delivery, Message-ID) so receivers can drop the duplicate.
+import Bottleneck from 'bottleneck';
+import type { Job, JobHandler } from '../jobs/queue.js';
+import type { Logger } from '../logger.js';
+import type { ConnectionSpec } from '../plugins/connection.js';
+import { IntegrationError } from '../plugins/integration-error.js';
+import type { NotificationAttachment, NotificationMessage, NotifierPlugin } from '../plugins/notifier.js';
+import type { Outbound } from '../security/outbound.js';
+import type { SecretBox } from '../security/secrets.js';
+import type { Database } from '../store/db.js';
+import { recordEvent } from '../store/events.js';
+import { loadIntegrationSecrets } from '../store/repositories/integrations.js';
+import { loadSubmissionReport } from '../reports/load-report.js';
+import { renderReport } from '../reports/render.js';
+import { findChromium } from '../reports/pdf.js';
+import { AppError } from '../errors.js';
+
+export interface DeliveryDeps {
+  db: Database;
+  notifiers: readonly NotifierPlugin<never>[];
+  connections: readonly ConnectionSpec[];
+  secrets: SecretBox | undefined;
+  outbound: Outbound;
+  log: Logger;
+  chromium?: string | undefined;
+  now?: () => Date;
+  /** Test seam: runs after the channel accepted the message, before the row is marked sent. */
+  afterSend?: ((notificationId: string) => Promise<void> | void) | undefined;
+}
+
+interface Row {
+  id: string;
+  channel_id: string | null;
+  state: string;
+  recipients: string[];
+  message: NotificationMessage;
+  attach_report: string | null;
+  event_type: string;
+  rule_id: string | null;
+  project_id: string | null;
+  escalates: string | null;
+}
+
+/** Sends a message through a stored channel (also the channel test endpoint). */
+export async function sendThroughChannel(
+  deps: Pick<DeliveryDeps, 'db' | 'notifiers' | 'connections' | 'secrets' | 'outbound' | 'now'>,
+  channelId: string,
+  message: NotificationMessage,
+  recipients: readonly string[] = [],
+): Promise<{ providerId?: string | undefined }> {
+  const { rows } = await deps.db.query<{ kind: string; enabled: boolean }>(`SELECT kind, enabled FROM integrations WHERE id = $1`, [channelId]);
+  const kind = rows[0]?.kind;
+  const notifier = deps.notifiers.find((n) => n.id === kind);
+  const spec = deps.connections.find((c) => c.kind === kind && c.family === 'channel');
+  if (!rows[0] || !notifier || !spec) throw new IntegrationError('CHANNEL_NOT_FOUND', 'The channel was deleted or is not a notification channel.');
+  if (!rows[0].enabled) throw new IntegrationError('CHANNEL_DISABLED', 'The channel is disabled.');
+  const settings = await loadIntegrationSecrets<Record<string, unknown>>(deps.db, deps.secrets, spec, channelId);
+  // Recipients named by the rule replace the channel's default list (email addresses, phone numbers).
+  if (recipients.length && Array.isArray(settings.to)) settings.to = [...recipients];
+  return (notifier as NotifierPlugin<Record<string, unknown>>).send(settings, message, { outbound: deps.outbound, now: deps.now ?? (() => new Date()) });
+}
+
+export function createDeliveryHandler(deps: DeliveryDeps): JobHandler {
+  const limiters = new Map<string, Bottleneck>();
+  // Chat webhooks allow about one message a second; SMTP relays and SMS APIs a few more.
+  const limiterFor = (channelId: string) => {
+    let limiter = limiters.get(channelId);
+    if (!limiter) {
+      limiter = new Bottleneck({ maxConcurrent: 2, minTime: 250 });
+      limiters.set(channelId, limiter);
+    }
+    return limiter;
+  };
+
+  async function attachments(row: Row, kind: string | undefined): Promise<NotificationAttachment[] | undefined> {
+    if (kind !== 'email' || !row.attach_report) return undefined;
+    const model = await loadSubmissionReport(deps.db, row.attach_report, deps.now?.() ?? new Date());
+    // PDF when Chromium is installed, the self-contained HTML otherwise.
+    const format = findChromium(deps.chromium) ? 'pdf' : 'html';
+    const report = await renderReport(model, format, { chromium: deps.chromium });
+    return [{ filename: report.filename, contentType: report.contentType.split(';')[0]!, content: report.body }];
+  }
+
+  return async (job: Job) => {
+    const id = String(job.payload.notificationId);
+    const { rows } = await deps.db.query<Row>(
+      `SELECT id, channel_id, state, recipients, message, attach_report, event_type, rule_id, project_id, escalates FROM notifications WHERE id = $1`,
+      [id],
+    );
+    const row = rows[0];
+    if (!row || row.state === 'sent' || row.state === 'suppressed' || row.state === 'dead') return { skipped: row?.state ?? 'missing' };
+    if (row.escalates) {
+      const original = await deps.db.query<{ acknowledged_at: Date | null }>(`SELECT acknowledged_at FROM notifications WHERE id = $1`, [row.escalates]);
+      if (original.rows[0]?.acknowledged_at) {
+        await deps.db.query(`UPDATE notifications SET state = 'suppressed', reason = 'acknowledged before escalation' WHERE id = $1`, [id]);
+        return { skipped: 'acknowledged' };
+      }
+    }
+    if (!row.channel_id) {
+      await deps.db.query(`UPDATE notifications SET state = 'dead', reason = 'the channel was deleted' WHERE id = $1`, [id]);
+      return { skipped: 'no channel' };
+    }
+    await deps.db.query(`UPDATE notifications SET state = 'sending', attempts = attempts + 1 WHERE id = $1`, [id]);
+    try {
+      const { rows: kindRows } = await deps.db.query<{ kind: string }>(`SELECT kind FROM integrations WHERE id = $1`, [row.channel_id]);
+      const message: NotificationMessage = { ...row.message, attachments: await attachments(row, kindRows[0]?.kind) };
+      const result = await limiterFor(row.channel_id).schedule(() => sendThroughChannel(deps, row.channel_id!, message, row.recipients));
+      await deps.afterSend?.(id);
+      await deps.db.query(`UPDATE notifications SET state = 'sent', sent_at = now(), provider_id = $2, reason = NULL WHERE id = $1`, [id, result.providerId ?? null]);
+      return { sent: true };
+    } catch (error) {
+      const retryable = error instanceof IntegrationError ? error.retryable : !(error instanceof AppError);
+      const last = !retryable || job.attempts >= job.maxAttempts;
+      const reason = `${error instanceof IntegrationError ? error.code + ': ' : error instanceof AppError ? error.code + ': ' : ''}${(error as Error).message}`;
+      await deps.db.transaction(async (tx) => {
+        await tx.query(`UPDATE notifications SET state = $2, reason = $3 WHERE id = $1`, [id, last ? 'dead' : 'pending', reason.slice(0, 1000)]);
+        // A failed failure-notice raises nothing more: no loops.
+        if (last && row.event_type !== 'notification.failed') {
+          await recordEvent(tx, 'notification.failed', row.project_id, { notificationId: id, channelId: row.channel_id, event: row.event_type, summary: reason.slice(0, 300) }, deps.now?.() ?? new Date());
+        }
+      });
+      deps.log.warn({ notification: id, channel: row.channel_id, reason, retry: !last }, 'notification not delivered');
+      const retryAfterMs = error instanceof IntegrationError ? error.options.retryAfterMs : undefined;
+      throw Object.assign(new Error(reason), { retryable: !last, options: { retryAfterMs } });
+    }
+  };
+}
