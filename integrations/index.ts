@@ -3,6 +3,8 @@
 import type { ConnectionSpec } from '../src/plugins/connection.js';
 import type { NotifierPlugin } from '../src/plugins/notifier.js';
 import type { ScannerPlugin } from '../src/plugins/scanner.js';
+import type { Outbound } from '../src/security/outbound.js';
+import { XrayClient } from './scanners/xray/client.js';
 import { emailNotifier } from './notifiers/email/index.js';
 import { slackNotifier } from './notifiers/slack/index.js';
 import { smsNotifier } from './notifiers/sms/index.js';
@@ -56,3 +58,16 @@ export const connections: readonly ConnectionSpec[] = [
 
 /** Notification channels: one folder under integrations/notifiers/<id>/ each. */
 export const notifiers: readonly NotifierPlugin<never>[] = [emailNotifier, slackNotifier, smsNotifier, teamsNotifier, webhookNotifier] as unknown as NotifierPlugin<never>[];
+
+/** verify() of each integration kind: reachability, authentication and permission, each its own check. */
+export type VerifyResult = { checks: { name: string; ok: boolean; code?: string | undefined; message: string }[] };
+export const integrationVerifiers: Readonly<Record<string, (settings: Record<string, unknown>, outbound: Outbound) => Promise<VerifyResult>>> = {
+  jfrog: async (settings, outbound) => {
+    const client = new XrayClient({ baseUrl: String(settings.baseUrl), accessToken: String(settings.accessToken), outbound, retry: { attempts: 2 } });
+    try {
+      return await client.verify();
+    } finally {
+      await client.close();
+    }
+  },
+};

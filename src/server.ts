@@ -10,6 +10,8 @@ import { startWorker } from './jobs/queue.js';
 import { createDeliveryHandler } from './notify/deliver.js';
 import { createEscalationHandler } from './notify/escalate-digest.js';
 import { DELIVER_QUEUE, ESCALATE_QUEUE } from './notify/plan.js';
+import { createImageRemovedHandler, createXrayScanHandler, createXrayWebhookHandler } from '../integrations/scanners/xray/bridge.js';
+import { XRAY_REMOVED_QUEUE, XRAY_SCAN_QUEUE, XRAY_WEBHOOK_QUEUE } from './http/routes/webhooks.js';
 import { loadSecretBox } from './security/keyring.js';
 import { sealedByKey } from './store/repositories/integrations.js';
 import type { Config } from './config/schema.js';
@@ -20,6 +22,7 @@ import { openDatabase, type Database } from './store/db.js';
 import { migrate } from './store/migrate.js';
 import { ensureBootstrapAdmin } from './security/tokens.js';
 import { seedDemo } from './demo.js';
+import { bootstrapIntegrations } from './integrations-bootstrap.js';
 import { startScheduler } from './jobs/scheduler.js';
 
 /** Certificate and key from SCANHUB_TLS_CERT / SCANHUB_TLS_KEY; both or neither. */
@@ -42,7 +45,9 @@ export interface RunningServer {
 
 export async function startServer(config: Config, log: Logger): Promise<RunningServer> {
   const secrets = loadSecretBox(config, log);
-  const outbound = createOutbound(config);
+  // Hosts the operator named in the environment are trusted by the outbound guard.
+  const operatorHosts = [config.jfrogUrl].filter((u): u is string => Boolean(u)).map((u) => new URL(u).hostname);
+  const outbound = createOutbound({ ...config, outboundAllow: [config.outboundAllow, ...operatorHosts].filter(Boolean).join(',') });
   notificationSettings.publicUrl = config.publicUrl;
   if (!secrets) log.warn('no SCANHUB_SECRET_KEY: ScanHub will refuse to store credentials (integrations, channels)');
   const db = await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir });
@@ -61,6 +66,7 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
     if (unreadable.length) {
       log.error({ keys: Object.fromEntries(unreadable) }, 'stored credentials are sealed under keys this instance does not have: set SCANHUB_SECRET_KEYS_OLD or finish `scanhub secrets rotate`');
     }
+    await bootstrapIntegrations(db, config, secrets);
     const demo = config.demo ?? db.kind === 'pglite';
     if (demo) {
       const seeded = await seedDemo(db, scanners);
@@ -90,6 +96,9 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
     {
       [DELIVER_QUEUE]: createDeliveryHandler({ db, notifiers, connections, secrets, outbound, log, chromium: config.chromium }),
       [ESCALATE_QUEUE]: createEscalationHandler(db),
+      [XRAY_SCAN_QUEUE]: createXrayScanHandler({ db, scanners, secrets, outbound, log }),
+      [XRAY_REMOVED_QUEUE]: createImageRemovedHandler({ db, secrets }),
+      [XRAY_WEBHOOK_QUEUE]: createXrayWebhookHandler({ db, scanners, secrets }),
     },
     { id: `${hostname()}:${process.pid}`, log },
   );

@@ -66,6 +66,7 @@ export const API_ROUTES: readonly ApiRoute[] = [
   { method: 'GET', path: '/integrations/:kind/:id', action: 'integration.read' },
   { method: 'PUT', path: '/integrations/:kind/:id', action: 'integration.manage' },
   { method: 'DELETE', path: '/integrations/:kind/:id', action: 'integration.manage' },
+  { method: 'POST', path: '/integrations/:kind/:id/verify', action: 'integration.manage' },
   { method: 'GET', path: '/channels', action: 'integration.read' },
   { method: 'POST', path: '/channels', action: 'integration.manage' },
   { method: 'GET', path: '/channels/:id', action: 'integration.read' },

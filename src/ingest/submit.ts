@@ -35,6 +35,8 @@ export interface SubmissionRequest {
   /** A client-chosen submission id (UUID): a second request with it replays the first. */
   id?: string | undefined;
   actor: string;
+  /** What was scanned when no pipeline sent it (e.g. a pushed image and its digest). */
+  source?: Record<string, unknown> | undefined;
 }
 
 export interface SubmissionCounts {
@@ -198,9 +200,9 @@ export async function ingestSubmission(deps: IngestDeps, req: SubmissionRequest)
       }));
 
       await tx.query(
-        `INSERT INTO submissions (id, project_id, ref, commit_sha, status, idempotency_key, request_hash, tools, reports, counts)
-         VALUES ($1, $2, $3, $4, 'completed', $5, $6, $7, $8, '{}'::jsonb)`,
-        [submissionId, req.projectId, req.ref, req.commit ?? null, req.idempotencyKey ?? null, hash, tools, JSON.stringify(reports)],
+        `INSERT INTO submissions (id, project_id, ref, commit_sha, status, idempotency_key, request_hash, tools, reports, counts, source)
+         VALUES ($1, $2, $3, $4, 'completed', $5, $6, $7, $8, '{}'::jsonb, $9)`,
+        [submissionId, req.projectId, req.ref, req.commit ?? null, req.idempotencyKey ?? null, hash, tools, JSON.stringify(reports), req.source ? JSON.stringify(req.source) : null],
       );
       await writeFindings(tx, req.projectId, submissionId, plan.findings);
       const counts = await classifyAgainstRef(tx, req.projectId, req.ref, req.targetRef, submissionId, tools, plan.findings);

@@ -8,8 +8,10 @@ import type { TokenIdentity } from '../../security/tokens.js';
 import { audit } from '../../store/audit.js';
 import type { Queryable } from '../../store/db.js';
 import { getProject } from '../../store/repositories/projects.js';
+import { integrationVerifiers } from '../../../integrations/index.js';
 import {
   createIntegration,
+  loadIntegrationSecrets,
   deleteIntegration,
   getIntegration,
   listIntegrations,
@@ -129,6 +131,17 @@ export function integrationRoutes(deps: AppDeps): Router {
     update(res, specFor('integration', req.params.kind), String(req.params.id), integrationBody.parse(req.body ?? {})),
   );
   router.delete('/integrations/:kind/:id', async (req, res) => remove(res, specFor('integration', req.params.kind), String(req.params.id)));
+
+  router.post('/integrations/:kind/:id/verify', async (req, res) => {
+    authorize(identity(res), 'integration.manage');
+    const spec = specFor('integration', req.params.kind);
+    const view = await getIntegration(db, spec, String(req.params.id));
+    checkOwner(identity(res), 'integration.manage', view);
+    const verifier = integrationVerifiers[spec.kind];
+    if (!verifier) throw new AppError('NOT_FOUND', `No verification for ${spec.kind} integrations.`);
+    const result = await verifier(await loadIntegrationSecrets(db, deps.secrets, spec, view.id), deps.outbound);
+    res.json({ ok: result.checks.every((c) => c.ok), ...result });
+  });
 
   router.get('/channels', async (_req, res) => list(res, connections.filter((c) => c.family === 'channel')));
   router.post('/channels', async (req, res) => {

@@ -96,8 +96,18 @@ export function webhookRoutes(deps: AppDeps): Router {
       return;
     }
     const queue = event.action === 'scan' ? XRAY_SCAN_QUEUE : XRAY_REMOVED_QUEUE;
+    const dedupeKey = `${id}:${event.image.digest}:${event.image.tag}`;
+    // A delivery Artifactory retries, or a replay, within the hour is the same push: no second scan.
+    const recent = await db.query<{ id: string }>(
+      `SELECT id FROM jobs WHERE queue = $1 AND dedupe_key = $2 AND state = 'done' AND finished_at > now() - interval '1 hour' ORDER BY id DESC LIMIT 1`,
+      [queue, dedupeKey],
+    );
+    if (recent.rows[0]) {
+      res.status(202).json({ status: 'duplicate', job: String(recent.rows[0].id), duplicate: true });
+      return;
+    }
     // One live job per integration + digest: a push repeated while its scan runs is one scan.
-    const job = await enqueue(db, queue, payload, { dedupeKey: `${id}:${event.image.digest}:${event.image.tag}`, maxAttempts: 5 });
+    const job = await enqueue(db, queue, payload, { dedupeKey, maxAttempts: 5 });
     deps.log.info({ integration: id, action: event.action, image: `${event.image.image}:${event.image.tag}`, job: job.id, duplicate: job.duplicate }, 'artifactory webhook');
     res.status(202).json({ status: 'queued', job: job.id, duplicate: job.duplicate });
   });
