@@ -138,6 +138,8 @@ describeEachBackend('tokens and audit', (backend) => {
     expect(res.headers.get('x-content-type-options')).toBe('nosniff');
     expect(res.headers.get('content-security-policy')).toContain("default-src 'none'");
     expect(res.headers.get('x-powered-by')).toBeNull();
+    // CORS is off: no cross-origin reads of the API from browsers.
+    expect(res.headers.get('access-control-allow-origin')).toBeNull();
   });
 });
 
