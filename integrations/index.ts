@@ -5,6 +5,9 @@ import type { NotifierPlugin } from '../src/plugins/notifier.js';
 import type { ScannerPlugin } from '../src/plugins/scanner.js';
 import type { Outbound } from '../src/security/outbound.js';
 import { XrayClient } from './scanners/xray/client.js';
+import { IntegrationError } from '../src/plugins/integration-error.js';
+import { createGitlabClient } from './ci/gitlab/client.js';
+import { createJenkinsClient } from './ci/jenkins/client.js';
 import { emailNotifier } from './notifiers/email/index.js';
 import { slackNotifier } from './notifiers/slack/index.js';
 import { smsNotifier } from './notifiers/sms/index.js';
@@ -61,7 +64,30 @@ export const notifiers: readonly NotifierPlugin<never>[] = [emailNotifier, slack
 
 /** verify() of each integration kind: reachability, authentication and permission, each its own check. */
 export type VerifyResult = { checks: { name: string; ok: boolean; code?: string | undefined; message: string }[] };
-export const integrationVerifiers: Readonly<Record<string, (settings: Record<string, unknown>, outbound: Outbound) => Promise<VerifyResult>>> = {
+type Verifier = (settings: Record<string, unknown>, outbound: Outbound, target: { project?: string | undefined; job?: string | undefined }) => Promise<VerifyResult>;
+
+/** Runs a client's verify(), which throws a coded IntegrationError at the first failing check. */
+async function asChecks(name: string, run: () => Promise<string>): Promise<VerifyResult> {
+  try {
+    return { checks: [{ name, ok: true, message: await run() }] };
+  } catch (error) {
+    if (!(error instanceof IntegrationError)) throw error;
+    return { checks: [{ name, ok: false, code: error.code, message: error.message }] };
+  }
+}
+
+export const integrationVerifiers: Readonly<Record<string, Verifier>> = {
+  gitlab: (settings, outbound, target) =>
+    asChecks('token, project access and permission', async () => {
+      if (!target.project) throw new IntegrationError('GITLAB_PROJECT_REQUIRED', 'Name the GitLab project to check: ?project=group/app.');
+      const v = await createGitlabClient({ url: String(settings.url), token: String(settings.token), outbound }).verify(target.project);
+      return `Token of ${v.user.username} can write to ${v.project.pathWithNamespace} (access level ${v.accessLevel}).`;
+    }),
+  jenkins: (settings, outbound, target) =>
+    asChecks('credentials and job', async () => {
+      const v = await createJenkinsClient({ url: String(settings.url), user: String(settings.user), apiToken: String(settings.apiToken), outbound }).verify(target.job);
+      return `Jenkins answers (${v.mode ?? 'mode unknown'})${v.job ? `; job ${v.job.name} is ${v.job.buildable ? 'buildable' : 'not buildable'}` : ''}.`;
+    }),
   jfrog: async (settings, outbound) => {
     const client = new XrayClient({ baseUrl: String(settings.baseUrl), accessToken: String(settings.accessToken), outbound, retry: { attempts: 2 } });
     try {

@@ -11,6 +11,7 @@ import { createDeliveryHandler } from './notify/deliver.js';
 import { createEscalationHandler } from './notify/escalate-digest.js';
 import { DELIVER_QUEUE, ESCALATE_QUEUE } from './notify/plan.js';
 import { createImageRemovedHandler, createXrayScanHandler, createXrayWebhookHandler } from '../integrations/scanners/xray/bridge.js';
+import { CI_PUBLISH_QUEUE, createCiPublishHandler } from '../integrations/ci/gitlab/publish-job.js';
 import { XRAY_REMOVED_QUEUE, XRAY_SCAN_QUEUE, XRAY_WEBHOOK_QUEUE } from './http/routes/webhooks.js';
 import { loadSecretBox } from './security/keyring.js';
 import { sealedByKey } from './store/repositories/integrations.js';
@@ -46,7 +47,7 @@ export interface RunningServer {
 export async function startServer(config: Config, log: Logger): Promise<RunningServer> {
   const secrets = loadSecretBox(config, log);
   // Hosts the operator named in the environment are trusted by the outbound guard.
-  const operatorHosts = [config.jfrogUrl].filter((u): u is string => Boolean(u)).map((u) => new URL(u).hostname);
+  const operatorHosts = [config.jfrogUrl, config.gitlabUrl].filter((u): u is string => Boolean(u)).map((u) => new URL(u).hostname);
   const outbound = createOutbound({ ...config, outboundAllow: [config.outboundAllow, ...operatorHosts].filter(Boolean).join(',') });
   notificationSettings.publicUrl = config.publicUrl;
   if (!secrets) log.warn('no SCANHUB_SECRET_KEY: ScanHub will refuse to store credentials (integrations, channels)');
@@ -99,6 +100,7 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
       [XRAY_SCAN_QUEUE]: createXrayScanHandler({ db, scanners, secrets, outbound, log }),
       [XRAY_REMOVED_QUEUE]: createImageRemovedHandler({ db, secrets }),
       [XRAY_WEBHOOK_QUEUE]: createXrayWebhookHandler({ db, scanners, secrets }),
+      [CI_PUBLISH_QUEUE]: createCiPublishHandler({ db, secrets, outbound, log, envSettings: config.gitlabUrl && config.gitlabToken ? { url: config.gitlabUrl, token: config.gitlabToken, mergeRequestNotes: true, commitStatuses: true } : undefined, publicUrl: config.publicUrl }),
     },
     { id: `${hostname()}:${process.pid}`, log },
   );

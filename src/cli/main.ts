@@ -12,6 +12,7 @@ import { ReportInput } from '../plugins/report-input.js';
 import { startServer } from '../server.js';
 import { EXIT } from './exit-codes.js';
 import { apiGet, fetchScanConfig, submitReports } from './submit.js';
+import { registerCiCommand } from './ci.js';
 import { isReportFormat, REPORT_FORMATS } from '../reports/render.js';
 import { parsePolicy, PolicyError } from '../domain/policy/parse.js';
 import { formatVerdict, gateReports } from '../assess/offline-gate.js';
@@ -307,6 +308,7 @@ export function buildProgram(): Command {
         process.stdout.write('no value is sealed under an old key any more: SCANHUB_SECRET_KEYS_OLD can be removed\n');
       }, config);
     });
+  registerCiCommand(program);
   return program;
 }
 

@@ -9,7 +9,7 @@ import { API_ROUTES, PERMISSIONS, type ApiRoute } from './permissions.js';
 import { auditQuery, createTokenBody } from './routes/admin.js';
 import { exceptionImportQuery, exceptionListQuery } from './routes/exceptions.js';
 import { findingQuerySchema } from './routes/findings.js';
-import { channelBody, channelPatchBody, integrationBody } from './routes/integrations.js';
+import { channelBody, channelPatchBody, integrationBody, verifyQuery } from './routes/integrations.js';
 import { alertRuleRequest, channelTestBody, notificationQuery } from './routes/alerts.js';
 import { dryRunQuery } from './routes/policies.js';
 import { projectReportQuery, reportQuery } from './routes/reports.js';
@@ -108,7 +108,7 @@ export const ROUTE_DOCS: Record<string, RouteDoc> = {
   'GET /integrations/:kind/:id': { summary: 'One integration (secrets masked)', tag: 'integrations', success: { 200: 'The integration' } },
   'PUT /integrations/:kind/:id': { summary: 'Replace settings; masked secrets sent back are kept', tag: 'integrations', body: { json: integrationBody }, success: { 200: 'The integration' } },
   'DELETE /integrations/:kind/:id': { summary: 'Remove an integration', tag: 'integrations', success: { 204: 'Removed' } },
-  'POST /integrations/:kind/:id/verify': { summary: 'Check reachability, authentication and permission (each its own code)', tag: 'integrations', success: { 200: 'The checks' } },
+  'POST /integrations/:kind/:id/verify': { summary: 'Check reachability, authentication and permission (each its own code)', tag: 'integrations', query: verifyQuery, success: { 200: 'The checks' } },
   'GET /channels': { summary: 'Notification channels (secrets masked)', tag: 'channels', success: { 200: 'Channels' } },
   'POST /channels': { summary: 'Add a channel (email, slack, teams, webhook, sms)', tag: 'channels', body: { json: channelBody }, success: { 201: 'The channel' } },
   'GET /channels/:id': { summary: 'One channel', tag: 'channels', success: { 200: 'The channel' } },

@@ -16,6 +16,7 @@ import { audit } from '../store/audit.js';
 import { assessSubmission, type SubmissionVerdict } from '../assess/assess.js';
 import { effectivePolicy } from '../assess/policies.js';
 import { recordSubmissionEvents } from '../store/events.js';
+import { enqueue } from '../jobs/queue.js';
 
 export interface UploadedReport {
   filename: string;
@@ -226,6 +227,8 @@ export async function ingestSubmission(deps: IngestDeps, req: SubmissionRequest)
         [submissionId, JSON.stringify(counts), JSON.stringify(verdict), policy.id, req.targetRef ?? null],
       );
       await recordSubmissionEvents(tx, req.projectId, submissionId, req.ref, counts, verdict, now);
+      // A pipeline's verdict goes back to its CI (MR note, commit status) — queued with the submission.
+      if (req.source?.kind === 'ci' && req.source.ciProvider === 'gitlab') await enqueue(tx, 'ci.publish', { submissionId }, { dedupeKey: submissionId });
       await tx.query(`UPDATE refs SET last_submission_id = $3, updated_at = now() WHERE project_id = $1 AND ref = $2`, [
         req.projectId,
         req.ref,

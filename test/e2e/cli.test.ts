@@ -73,7 +73,7 @@ describe('scanhub secrets and token', () => {
     expect(rotated.status, rotated.stderr).toBe(0);
     expect(rotated.stdout).toContain(`re-encrypted 1 stored value(s) under key ${parseSecretKey(newKey).id}`);
     expect(scanhub(['secrets', 'status'], env).stdout).toContain(`${parseSecretKey(newKey).id}: 1 sealed (current)`);
-  });
+  }, 180_000);
 
   it('creates a scoped, expiring token printed once, lists it by prefix and revokes it', () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'scanhub-token-'));
@@ -89,5 +89,5 @@ describe('scanhub secrets and token', () => {
     expect(scanhub(['token', 'revoke', id], env).status).toBe(0);
     expect(scanhub(['token', 'list'], env).stdout).toMatch(/revoked\s+jenkins team-a/);
     expect(scanhub(['token', 'create', '--name', 'x', '--expires', '2001-01-01'], env).stderr).toContain('in the past');
-  });
+  }, 180_000);
 });

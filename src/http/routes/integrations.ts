@@ -28,6 +28,9 @@ export const integrationBody = z.strictObject({
   config: z.record(z.string(), z.unknown()),
 });
 
+/** What a verification checks access to: a GitLab project, a Jenkins job. */
+export const verifyQuery = z.object({ project: z.string().min(1).max(255).optional(), job: z.string().min(1).max(255).optional() });
+
 export const channelBody = integrationBody.extend({ type: z.string().min(1).max(50) });
 export const channelPatchBody = z.strictObject({
   name: integrationBody.shape.name.optional(),
@@ -139,7 +142,8 @@ export function integrationRoutes(deps: AppDeps): Router {
     checkOwner(identity(res), 'integration.manage', view);
     const verifier = integrationVerifiers[spec.kind];
     if (!verifier) throw new AppError('NOT_FOUND', `No verification for ${spec.kind} integrations.`);
-    const result = await verifier(await loadIntegrationSecrets(db, deps.secrets, spec, view.id), deps.outbound);
+    const target = verifyQuery.parse(req.query);
+    const result = await verifier(await loadIntegrationSecrets(db, deps.secrets, spec, view.id), deps.outbound, target);
     res.json({ ok: result.checks.every((c) => c.ok), ...result });
   });
 

@@ -20,6 +20,13 @@ export const fieldsSchema = z.object({
   tool: z.string().trim().min(1).max(64).optional(),
   id: z.string().uuid().optional(),
   targetRef: z.string().trim().min(1).max(255).optional(),
+  // Where the pipeline runs (sent by `scanhub ci`): lets ScanHub write the verdict back to the MR.
+  ciProvider: z.enum(['gitlab', 'jenkins', 'github', 'other']).optional(),
+  ciProject: z.string().trim().min(1).max(255).optional(),
+  mergeRequest: z.string().trim().regex(/^\d{1,12}$/).optional(),
+  pipelineId: z.string().trim().regex(/^\d{1,20}$/).optional(),
+  pipelineUrl: z.string().trim().url().max(2048).optional(),
+  jobUrl: z.string().trim().url().max(2048).optional(),
 });
 
 function present(result: SubmissionResult, projectName: string) {
@@ -82,6 +89,9 @@ export function submissionRoutes(deps: AppDeps): Router {
         id: fields.id,
         idempotencyKey,
         targetRef: fields.targetRef,
+        source: fields.ciProvider
+          ? { kind: 'ci', ciProvider: fields.ciProvider, ciProject: fields.ciProject, mergeRequest: fields.mergeRequest, pipelineId: fields.pipelineId, pipelineUrl: fields.pipelineUrl, jobUrl: fields.jobUrl }
+          : undefined,
         actor: `token:${id.name}`,
         reports,
       },
