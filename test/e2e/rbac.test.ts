@@ -26,7 +26,7 @@ function registeredApiRoutes(app: TestApp): string[] {
   };
   walk((app.express.router as unknown as { stack: Layer[] }).stack);
   // Outside /api/v1: health, the pages, the API description, and webhooks (authenticated by signature, tested in webhooks.test.ts).
-  const pages = new Set(['GET /healthz', 'GET /readyz', 'GET /login', 'POST /login', 'POST /logout', 'GET /', 'GET /api/openapi.json', 'POST /webhooks/artifactory', 'POST /webhooks/artifactory/:integration', 'POST /webhooks/xray', 'POST /webhooks/xray/:integration', 'GET /notifications/ack/:token']);
+  const pages = new Set(['GET /healthz', 'GET /readyz', 'GET /login', 'POST /login', 'POST /logout', 'GET /', 'GET /api/openapi.json', 'POST /webhooks/artifactory', 'POST /webhooks/artifactory/:integration', 'POST /webhooks/xray', 'POST /webhooks/xray/:integration', 'POST /webhooks/gitlab', 'POST /webhooks/gitlab/:integration', 'GET /notifications/ack/:token']);
   return out.filter((r) => !pages.has(r));
 }
 

@@ -3,7 +3,9 @@
 // with nothing queued, repeats deduplicated, other events acknowledged and ignored.
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from '../helpers/app.js';
-import { readCorpus } from '../helpers/corpus.js';
+import { projectRoot, readCorpus } from '../helpers/corpus.js';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describeEachBackend, tableCounts } from '../helpers/db.js';
 
 const SECRET = 'mysupersecrettoken';
@@ -87,5 +89,39 @@ describeEachBackend('webhooks', (backend) => {
     const res = await post('/webhooks/xray', body, { authorization: basic(SECRET) });
     expect(res.status).toBe(202);
     expect((await jobs()).map((j) => j.queue)).toEqual(['xray.webhook']);
+  });
+
+  it('takes GitLab hooks with X-Gitlab-Token: a closed MR leaves the branch view, a failed scan job is verdict error', async () => {
+    const gl = await app.api('/api/v1/integrations/gitlab', { method: 'POST', headers: json, body: JSON.stringify({ name: 'gl', config: { url: 'https://gitlab.example.com', token: 't', webhookSecret: 'gitlab-hook-token' } }) });
+    expect(gl.status).toBe(201);
+    await app.api('/api/v1/projects', { method: 'POST', headers: json, body: JSON.stringify({ name: 'gitlabhq/gitlab-test' }) });
+    await app.api('/api/v1/projects', { method: 'POST', headers: json, body: JSON.stringify({ name: 'gitlab-org/gitlab-test' }) });
+    const mr = JSON.parse(readCorpus('gitlab-webhooks', 'merge_request_hook.json').toString('utf8')) as { object_attributes: { action: string } };
+    // Findings on the MR's branch first.
+    const semgrep = readFileSync(join(projectRoot, 'test/apps/demo-reports/semgrep.json'));
+    const form = new FormData();
+    form.set('ref', 'ms-viewport');
+    form.append('report', new Blob([new Uint8Array(semgrep)]), 'semgrep.json');
+    expect((await app.api('/api/v1/projects/gitlabhq%2Fgitlab-test/submissions', { method: 'POST', body: form })).status).toBe(201);
+    const open = async () => ((await (await app.api('/api/v1/projects/gitlabhq%2Fgitlab-test/findings?ref=ms-viewport')).json()) as { items: unknown[] }).items.length;
+    expect(await open()).toBeGreaterThan(0);
+
+    expect((await post('/webhooks/gitlab', JSON.stringify(mr), { 'x-gitlab-token': 'wrong' })).status).toBe(401);
+    mr.object_attributes.action = 'close';
+    const closed = await post('/webhooks/gitlab', JSON.stringify(mr), { 'x-gitlab-token': 'gitlab-hook-token' });
+    expect(closed.status).toBe(202);
+    expect(await closed.json()).toMatchObject({ status: 'closed' });
+    expect(await open()).toBe(0);
+
+    const pipeline = JSON.parse(readCorpus('gitlab-webhooks', 'pipeline_hook.json').toString('utf8')) as { object_attributes: { status: string }; builds: { name: string; status: string }[] };
+    expect((await (await post('/webhooks/gitlab', JSON.stringify(pipeline), { 'x-gitlab-token': 'gitlab-hook-token' })).json())).toMatchObject({ status: 'ignored' });
+    pipeline.object_attributes.status = 'failed';
+    pipeline.builds.find((b) => b.status === 'failed')!.name = 'semgrep';
+    const failed = await post('/webhooks/gitlab', JSON.stringify(pipeline), { 'x-gitlab-token': 'gitlab-hook-token' });
+    const body = (await failed.json()) as { status: string; submissionId: string };
+    expect(body.status).toBe('error-recorded');
+    const verdict = (await (await app.api(`/api/v1/submissions/${body.submissionId}/verdict`)).json()) as { outcome: string; summary: string };
+    expect(verdict.outcome).toBe('error');
+    expect(verdict.summary).toContain('failed in semgrep');
   });
 });

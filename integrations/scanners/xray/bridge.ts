@@ -8,6 +8,7 @@ import type { ScannerPlugin } from '../../../src/plugins/scanner.js';
 import { IntegrationError } from '../../../src/plugins/integration-error.js';
 import type { Job, JobHandler, JobHandlerContext } from '../../../src/jobs/queue.js';
 import { ingestSubmission } from '../../../src/ingest/submit.js';
+import { recordFailedScan } from '../../../src/ingest/failed-scan.js';
 import type { Logger } from '../../../src/logger.js';
 import type { Outbound } from '../../../src/security/outbound.js';
 import type { SecretBox } from '../../../src/security/secrets.js';
@@ -60,23 +61,6 @@ async function ensureProject(q: Queryable, name: string, actor: string): Promise
     if (!again) throw new Error(`cannot create project ${name}`);
     return again.id;
   }
-}
-
-/** A scan that could not finish still leaves a verdict: "error", with the reason, and its event. */
-export async function recordFailedScan(db: Database, projectId: string, ref: string, reason: string, source: Record<string, unknown>, idempotencyKey: string): Promise<string> {
-  return db.transaction(async (tx) => {
-    const existing = await tx.query<{ id: string }>(`SELECT id FROM submissions WHERE project_id = $1 AND idempotency_key = $2`, [projectId, idempotencyKey]);
-    if (existing.rows[0]) return existing.rows[0].id;
-    const verdict = { outcome: 'error', summary: `No verdict: ${reason}`, reasons: [reason], rules: [], exceptions: [], expiredExceptions: [], counts: { findings: 0, excepted: 0, assessed: 0 }, evaluatedAt: new Date().toISOString() };
-    const { rows } = await tx.query<{ id: string }>(
-      `INSERT INTO submissions (project_id, ref, status, idempotency_key, request_hash, tools, reports, counts, verdict, source)
-       VALUES ($1, $2, 'failed', $3, $4, '{xray}', '[]'::jsonb, $5, $6, $7) RETURNING id`,
-      [projectId, ref, idempotencyKey, createHash('sha256').update(idempotencyKey).digest('hex'), JSON.stringify({ new: 0, existing: 0, fixed: 0, reopened: 0, total: 0 }), JSON.stringify(verdict), JSON.stringify(source)],
-    );
-    await recordEvent(tx, 'scan.failed', projectId, { submissionId: rows[0]!.id, ref, summary: verdict.summary, source });
-    await recordEvent(tx, 'gate.error', projectId, { submissionId: rows[0]!.id, ref, summary: verdict.summary });
-    return rows[0]!.id;
-  });
 }
 
 function clientFor(deps: BridgeDeps, settings: Settings): XrayClient {

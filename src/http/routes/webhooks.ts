@@ -7,6 +7,11 @@ import picomatch from 'picomatch';
 import { z } from 'zod';
 import { artifactorySource } from '../../../integrations/sources/artifactory/index.js';
 import { jfrogConnection } from '../../../integrations/scanners/xray/connection.js';
+import { gitlabConnection } from '../../../integrations/ci/gitlab/connection.js';
+import { recordFailedScan } from '../../ingest/failed-scan.js';
+import { audit } from '../../store/audit.js';
+import type { Database, Queryable } from '../../store/db.js';
+import { findProject } from '../../store/repositories/projects.js';
 import { AppError } from '../../errors.js';
 import { enqueue } from '../../jobs/queue.js';
 import { WindowLimiter } from '../../security/rate-limit.js';
@@ -32,23 +37,24 @@ export function webhookRoutes(deps: AppDeps): Router {
   const raw = express.raw({ type: () => true, limit: '1mb' });
   const failures = new WindowLimiter(30, 60_000);
 
-  async function candidates(integrationId: string | undefined): Promise<Candidate[]> {
+  async function candidates(kind: 'jfrog' | 'gitlab', integrationId: string | undefined): Promise<Candidate[]> {
     if (integrationId !== undefined && !z.uuid().safeParse(integrationId).success) throw new AppError('WEBHOOK_UNAUTHENTICATED');
+    const spec = kind === 'jfrog' ? jfrogConnection : gitlabConnection;
     const { rows } = await db.query<{ id: string }>(
-      `SELECT id FROM integrations WHERE kind = 'jfrog' AND enabled ${integrationId ? 'AND id = $1' : ''} ORDER BY created_at`,
-      integrationId ? [integrationId] : [],
+      `SELECT id FROM integrations WHERE kind = $1 AND enabled ${integrationId ? 'AND id = $2' : ''} ORDER BY created_at`,
+      integrationId ? [kind, integrationId] : [kind],
     );
     const out: Candidate[] = [];
-    for (const row of rows) out.push({ id: row.id, settings: await loadIntegrationSecrets<JfrogSettings>(db, deps.secrets, jfrogConnection, row.id) });
+    for (const row of rows) out.push({ id: row.id, settings: await loadIntegrationSecrets<JfrogSettings>(db, deps.secrets, spec, row.id) });
     return out;
   }
 
   /** The integration whose secret the request proves, or 401 (counted against the sender's address). */
-  async function authenticated(req: Request, prove: (secret: string) => boolean): Promise<Candidate> {
+  async function authenticated(req: Request, prove: (secret: string) => boolean, kind: 'jfrog' | 'gitlab' = 'jfrog'): Promise<Candidate> {
     const client = req.socket.remoteAddress ?? 'unknown';
     const wait = failures.retryAfter(client);
     if (wait > 0) throw new AppError('RATE_LIMITED', `Too many unauthenticated webhooks from this address; retry in ${wait} s.`);
-    for (const candidate of await candidates(typeof req.params.integration === 'string' ? req.params.integration : undefined)) {
+    for (const candidate of await candidates(kind, typeof req.params.integration === 'string' ? req.params.integration : undefined)) {
       const secret = candidate.settings.webhookSecret;
       if (secret && prove(secret)) return candidate;
     }
@@ -124,7 +130,64 @@ export function webhookRoutes(deps: AppDeps): Router {
     const job = await enqueue(db, XRAY_WEBHOOK_QUEUE, { integrationId: id, body, receivedAt: new Date().toISOString() }, { maxAttempts: 5 });
     res.status(202).json({ status: 'queued', job: job.id });
   });
+  // GitLab project/group webhooks: X-Gitlab-Token is the integration's webhookSecret (constant time).
+  router.post(['/webhooks/gitlab', '/webhooks/gitlab/:integration'], raw, async (req, res) => {
+    const token = req.get('x-gitlab-token');
+    const { id } = await authenticated(req, (secret) => token !== undefined && safeEqual(token, secret), 'gitlab');
+    const body = parseJson(req) as GitlabHook;
+    const outcome = await handleGitlabHook(db, id, body);
+    deps.log.info({ integration: id, kind: body.object_kind, outcome: outcome.status }, 'gitlab webhook');
+    res.status(202).json(outcome);
+  });
   return router;
+}
+
+interface GitlabHook {
+  object_kind?: string;
+  object_attributes?: { id?: number; iid?: number; action?: string; state?: string; status?: string; ref?: string; sha?: string; source_branch?: string; url?: string };
+  project?: { path_with_namespace?: string };
+  builds?: { id?: number; name?: string; stage?: string; status?: string }[];
+}
+
+/** A job that runs a scanner or the ScanHub gate, by its name or stage. */
+const SCAN_JOB = /scanhub|semgrep|bandit|trivy|grype|dependency|xray|sast|scan/i;
+
+/** The ScanHub project a GitLab project reports to: the one its pipelines submitted to, else the same name. */
+async function projectForGitlab(db: Queryable, path: string | undefined): Promise<string | undefined> {
+  if (!path) return undefined;
+  const { rows } = await db.query<{ project_id: string }>(
+    `SELECT project_id FROM submissions WHERE source->>'ciProvider' = 'gitlab' AND source->>'ciProject' = $1 ORDER BY created_at DESC LIMIT 1`,
+    [path],
+  );
+  return rows[0]?.project_id ?? (await findProject(db, path))?.id;
+}
+
+async function handleGitlabHook(db: Database, integrationId: string, body: GitlabHook): Promise<{ status: string; reason?: string; submissionId?: string }> {
+  const attrs = body.object_attributes ?? {};
+  const projectId = await projectForGitlab(db, body.project?.path_with_namespace);
+  if (body.object_kind === 'merge_request') {
+    if (attrs.action !== 'close' && attrs.action !== 'merge') return { status: 'ignored', reason: `merge request action "${attrs.action ?? ''}" needs nothing` };
+    if (!projectId || !attrs.source_branch) return { status: 'ignored', reason: 'no ScanHub project for this GitLab project' };
+    // The MR's branch view goes away; the findings stay in the project and on other refs.
+    return db.transaction(async (tx) => {
+      const { rows } = await tx.query(`DELETE FROM ref_findings WHERE project_id = $1 AND ref = $2 RETURNING finding_id`, [projectId, attrs.source_branch]);
+      await tx.query(`DELETE FROM refs WHERE project_id = $1 AND ref = $2`, [projectId, attrs.source_branch]);
+      await audit(tx, { actor: `gitlab:${integrationId}`, action: 'ref.closed', targetType: 'project', targetId: projectId, after: { ref: attrs.source_branch, mergeRequest: attrs.iid ?? null, action: attrs.action, findingsRemovedFromRef: rows.length } });
+      return { status: 'closed', reason: `${rows.length} finding(s) left the view of ${attrs.source_branch}` };
+    });
+  }
+  if (body.object_kind === 'pipeline') {
+    if (attrs.status !== 'failed') return { status: 'ignored', reason: `pipeline ${attrs.status ?? ''}` };
+    const failed = (body.builds ?? []).filter((b) => b.status === 'failed' && (SCAN_JOB.test(b.name ?? '') || SCAN_JOB.test(b.stage ?? '')));
+    if (failed.length === 0) return { status: 'ignored', reason: 'no scan job failed' };
+    if (!projectId || !attrs.ref) return { status: 'ignored', reason: 'no ScanHub project for this GitLab project' };
+    const reported = await db.query(`SELECT 1 FROM submissions WHERE project_id = $1 AND source->>'pipelineId' = $2 AND status = 'completed'`, [projectId, String(attrs.id ?? '')]);
+    if (reported.rows.length) return { status: 'ignored', reason: 'the pipeline submitted its reports' };
+    const reason = `GitLab pipeline ${attrs.id ?? '?'} failed in ${failed.map((b) => b.name).join(', ')} before reporting to ScanHub`;
+    const submissionId = await recordFailedScan(db, projectId, attrs.ref, reason, { kind: 'ci', ciProvider: 'gitlab', ciProject: body.project?.path_with_namespace, pipelineId: String(attrs.id ?? ''), pipelineUrl: attrs.url }, `gitlab-pipeline:${integrationId}:${attrs.id ?? attrs.sha}`, 'gitlab', attrs.sha);
+    return { status: 'error-recorded', submissionId };
+  }
+  return { status: 'ignored', reason: `event "${body.object_kind ?? ''}" is not handled` };
 }
 
 function presentedSecret(req: Request): string | undefined {
