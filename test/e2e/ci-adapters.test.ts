@@ -188,7 +188,7 @@ describe('scanhub ci (built CLI) against the running app', () => {
   });
 
   it('the GitLab template: its gate script, run as written, exits 0 once the policy passes; the same note is edited, the status ends success', async () => {
-    const template = parseYaml(readFileSync(join(projectRoot, 'templates/ci/gitlab-ci.yml'), 'utf8'), { logLevel: 'error' }) as Record<string, { script?: string[]; artifacts?: { reports?: Record<string, string>; paths?: string[]; when?: string } }>;
+    const template = parseYaml(readFileSync(join(projectRoot, 'integrations/ci/gitlab/scanhub.gitlab-ci.yml'), 'utf8'), { logLevel: 'error' }) as Record<string, { script?: string[]; artifacts?: { reports?: Record<string, string>; paths?: string[]; when?: string } }>;
     const gate = template.scanhub!;
     expect(gate.artifacts!.when).toBe('always');
     expect(gate.artifacts!.reports).toEqual({ junit: 'scanhub-junit.xml', sast: 'gl-sast-report.json', dependency_scanning: 'gl-dependency-scanning-report.json', container_scanning: 'gl-container-scanning-report.json' });
@@ -224,7 +224,7 @@ describe('scanhub ci (built CLI) against the running app', () => {
     cpSync(join(projectRoot, 'test/apps/shop-python'), dir, { recursive: true });
     if (!banditInstalled) copyFileSync(join(demo, 'bandit.json'), join(dir, 'bandit.json'));
 
-    const jenkinsfile = readFileSync(join(projectRoot, 'templates/ci/Jenkinsfile'), 'utf8');
+    const jenkinsfile = readFileSync(join(projectRoot, 'integrations/ci/jenkins/Jenkinsfile'), 'utf8');
     const step = /sh\(returnStatus: true, script: '''\n([\s\S]*?)'''\)/.exec(jenkinsfile)?.[1];
     expect(step).toBeDefined();
     const run = await shell(step!, {
