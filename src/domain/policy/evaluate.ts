@@ -137,7 +137,8 @@ function compile(when: PolicyCondition, now: Date): (f: AssessedFinding) => bool
   return (f) => checks.every((c) => c(f));
 }
 
-function describeFinding(f: Finding): VerdictFinding {
+/** The short form of a finding that verdicts (and JUnit) list. */
+export function describeFinding(f: Finding): VerdictFinding {
   return {
     fingerprint: f.fingerprint,
     ruleId: f.ruleId,

@@ -1,6 +1,6 @@
 // JUnit XML export of a policy verdict (one testcase per rule), for GitLab and Jenkins test reports.
 import { SEVERITIES, type Severity } from '../../domain/finding.js';
-import type { RuleResult, VerdictFinding } from '../../domain/policy/evaluate.js';
+import { describeFinding, type RuleResult, type VerdictFinding } from '../../domain/policy/evaluate.js';
 import type { StoredFinding } from '../../store/repositories/findings.js';
 import type { ExportContext, ExportResult } from './context.js';
 import { SEVERITY_RANK, isoTimestamp, sortFindings, stripInvalidXmlChars } from './shared.js';
@@ -51,17 +51,7 @@ function findingLines(findings: readonly Finding[], matched: number): string {
   return lines.join('\n');
 }
 
-function toVerdictFinding(f: StoredFinding): Finding {
-  return {
-    fingerprint: f.fingerprint,
-    ruleId: f.ruleId,
-    vulnerabilityIds: f.vulnerabilityIds,
-    title: f.title,
-    severity: f.severity,
-    ...(f.package ? { package: { name: f.package.name, version: f.package.version } } : {}),
-    ...(f.location ? { location: { path: f.location.path, startLine: f.location.startLine, image: f.location.image } } : {}),
-  };
-}
+const toVerdictFinding = (f: StoredFinding): Finding => describeFinding(f);
 
 interface Testcase {
   name: string;
