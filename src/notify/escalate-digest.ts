@@ -72,6 +72,7 @@ async function buildDigest(q: Queryable, rule: DigestRule, since: Date, now: Dat
     more: Math.max(0, sorted.length - 10) || undefined,
     held: held[0]!.n,
     lastScan: ago,
+    projectIds: ids,
   };
 }
 
@@ -87,7 +88,11 @@ export async function runDueDigests(db: Database, now: Date): Promise<number> {
       if (claimed.rows.length === 0) return;
       const digest = await buildDigest(tx, rule, since, now);
       const project = rule.project_id ? (await tx.query<{ name: string }>(`SELECT name FROM projects WHERE id = $1`, [rule.project_id])).rows[0]?.name : rule.spec.filters.project;
+      const latest = rule.spec.report && digest.projectIds.length === 1
+        ? (await tx.query<{ id: string }>(`SELECT id FROM submissions WHERE project_id = $1 AND status = 'completed' ORDER BY created_at DESC LIMIT 1`, [digest.projectIds[0]])).rows[0]?.id
+        : undefined;
       await insertMessages(tx, { id: rule.id, spec: rule.spec }, {
+        attachReport: latest,
         event: 'digest',
         projectId: rule.project_id,
         ctx: {
@@ -101,6 +106,7 @@ export async function runDueDigests(db: Database, now: Date): Promise<number> {
           findings: digest.findings,
           more: digest.more,
           link: notificationSettings.publicUrl,
+          attached: Boolean(latest),
         },
         data: { since: since.toISOString(), newFindings: digest.count, heldBack: digest.held, lastScan: digest.lastScan },
         sendAfter: now,

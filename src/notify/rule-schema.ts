@@ -79,6 +79,8 @@ export const alertRuleBody = z
       }, 'a cron expression such as "0 8 * * 1-5"')
       .optional(),
     timeZone: timeZone.optional(),
+    /** digest: attach the unified report of the project's latest submission (a scheduled report by email). */
+    report: z.boolean().optional(),
   })
   .refine((r) => r.event !== 'digest' || r.schedule, { message: 'a digest needs a schedule (cron)', path: ['schedule'] })
   .refine((r) => !r.escalation || r.event === 'gate.failed' || r.event === 'finding.new', { message: 'escalation applies to gate.failed and finding.new', path: ['escalation'] });

@@ -154,6 +154,17 @@ describe('notifications', () => {
     expect((await rows(`r.name = 'new'`)).length).toBe(1);
   });
 
+  it('emails a project\'s report on a schedule (a digest with the report attached)', async () => {
+    await submit('shop', trivyReport(4, ['HIGH'], 'CVE-2089'));
+    await api('/api/v1/alert-rules', 'POST', { name: 'weekly-report', event: 'digest', schedule: '* * * * *', report: true, filters: { project: 'shop' }, channels: [{ id: emailChannel }] });
+    await app.db.query(`UPDATE alert_rules SET created_at = now() - interval '2 minutes'`);
+    expect(await runDueDigests(app.db, new Date())).toBe(1);
+    await worker.drain();
+    const mail = smtp.messages.find((m) => m.subject?.startsWith('[ScanHub] Digest'))!;
+    expect(mail.attachments).toHaveLength(1);
+    expect(mail.attachments[0]!.filename).toMatch(/^scanhub-shop-main\.(pdf|html)$/);
+  }, 60_000);
+
   it('sends a digest even when nothing is new, so silence never means broken', async () => {
     await api('/api/v1/alert-rules', 'POST', { name: 'quiet-digest', event: 'digest', schedule: '* * * * *', channels: [{ id: emailChannel }] });
     await app.db.query(`UPDATE alert_rules SET created_at = now() - interval '2 minutes'`);
