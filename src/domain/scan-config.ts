@@ -26,6 +26,8 @@ export const scanConfigSchema = z.strictObject({
   ignorePaths: z.array(safeArg).optional(),
   /** The image pipelines scan (Trivy, Grype, Xray); absent: the working directory. */
   image: safeArg.optional(),
+  /** The GitLab security report schema version exports declare (default 15.2.1). */
+  gitlabReportVersion: z.string().regex(/^\d{1,3}\.\d{1,3}\.\d{1,3}$/, 'MAJOR.MINOR.PATCH, e.g. 15.2.1').optional(),
 });
 
 export type ToolConfig = z.infer<typeof toolConfigSchema>;
@@ -44,6 +46,7 @@ export function mergeScanConfig(...layers: (ScanConfig | undefined)[]): ScanConf
     for (const [tool, cfg] of Object.entries(layer.tools) as [ScanTool, ToolConfig][]) out.tools[tool] = { ...out.tools[tool], ...cfg };
     if (layer.ignorePaths) out.ignorePaths = layer.ignorePaths;
     if (layer.image) out.image = layer.image;
+    if (layer.gitlabReportVersion) out.gitlabReportVersion = layer.gitlabReportVersion;
   }
   return out;
 }

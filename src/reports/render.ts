@@ -26,7 +26,7 @@ function slug(text: string): string {
   return text.replace(/[^A-Za-z0-9._-]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 80) || 'report';
 }
 
-export async function renderReport(model: ReportModel & { fixed?: StoredFinding[] }, format: string, options: { chromium?: string | undefined } = {}): Promise<RenderedReport> {
+export async function renderReport(model: ReportModel & { fixed?: StoredFinding[] }, format: string, options: { chromium?: string | undefined; gitlabSchemaVersion?: string | undefined } = {}): Promise<RenderedReport> {
   if (!isReportFormat(format)) throw new AppError('VALIDATION_FAILED', `format must be one of ${REPORT_FORMATS.join(', ')}.`);
   const base = `scanhub-${slug(model.project.name)}${model.submission ? `-${slug(model.submission.ref)}` : ''}`;
   if (format === 'html' || format === 'pdf') {
@@ -44,6 +44,7 @@ export async function renderReport(model: ReportModel & { fixed?: StoredFinding[
     generatedAt: new Date(model.generatedAt),
     scanhubVersion: model.scanhubVersion,
     reportUrl: model.reportUrl,
+    gitlabSchemaVersion: options.gitlabSchemaVersion,
   };
   const exceptions = new Map<string, AppliedException>(model.findings.filter((r) => r.exception).map((r) => [r.finding.fingerprint, r.exception!]));
   const out = format === 'cyclonedx-vex' ? exportCycloneDxVex(findings, context, exceptions) : exportFindings(format, findings, context);

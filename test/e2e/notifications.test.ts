@@ -247,6 +247,12 @@ describe('notifications', () => {
 
   it('tests a channel: a wrong SMTP password gives the channel\'s precise error code', async () => {
     expect((await api(`/api/v1/channels/${emailChannel}/test`, 'POST', {})).body).toMatchObject({ ok: true });
+    // The shape the API documentation shows (nodemailer's names) works too.
+    const aliased = await api('/api/v1/channels', 'POST', { type: 'email', name: 'sec-mail', config: { host: '127.0.0.1', port: smtp.port, secure: false, username: 'scanhub', password: 'smtp-pass-1', from: 'scanhub@example.test', to: ['sec@example.test'] } });
+    expect(aliased.status).toBe(201);
+    expect((await api(`/api/v1/channels/${aliased.body.id as string}/test`, 'POST', {})).body).toMatchObject({ ok: true });
+    expect(smtp.envelopes.at(-1)).toMatchObject({ secure: true, user: 'scanhub' });
+    expect(smtp.messages.at(-1)!.subject).toBe(`[ScanHub] Test message for channel "sec-mail"`);
     expect(smtp.messages[0]!.subject).toBe('[ScanHub] Test message for channel "security-mail"');
     expect((await api(`/api/v1/channels/${emailChannel}`, 'PATCH', { config: { password: 'wrong' } })).status).toBe(200);
     const res = await api(`/api/v1/channels/${emailChannel}/test`, 'POST', {});

@@ -93,6 +93,14 @@ describe('reports', () => {
     expect(body.findings.every((f) => ['critical', 'high'].includes(f.severity))).toBe(true);
   });
 
+  it('declares the GitLab report schema version the project\'s scan configuration names (default 15.2.1)', async () => {
+    const version = async () => ((await (await app.api(`/api/v1/submissions/${submissionId}/report?format=gitlab-sast`)).json()) as { version: string }).version;
+    expect(await version()).toBe('15.2.1');
+    const put = await app.api('/api/v1/projects/shop/scan-config', { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ gitlabReportVersion: '15.0.7' }) });
+    expect(put.status).toBe(200);
+    expect(await version()).toBe('15.0.7');
+  });
+
   it.skipIf(!chromium)('prints a PDF in which pdftotext finds the verdict and a known CVE', async () => {
     const { res, body } = await report('pdf');
     expect(res.headers.get('content-type')).toBe('application/pdf');

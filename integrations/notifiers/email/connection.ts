@@ -12,6 +12,9 @@ export const emailConnection = defineConnection({
     port: z.number().int().min(1).max(65535).default(587),
     security: z.enum(['starttls', 'tls', 'none']).default('starttls'),
     user: z.string().max(320).optional(),
+    /** Nodemailer-style aliases: `secure: true` is implicit TLS, `false` STARTTLS; `username` is `user`. */
+    secure: z.boolean().optional(),
+    username: z.string().max(320).optional(),
     password: secret.optional(),
     from: email,
     to: z.array(email).min(1).max(100),
@@ -19,3 +22,11 @@ export const emailConnection = defineConnection({
   secretFields: ['password'],
   urlFields: [],
 });
+
+type EmailSettings = z.output<typeof emailConnection.configSchema>;
+
+/** Settings with the aliases folded in: `secure` decides `security` when given, `username` fills `user`. */
+export function normaliseEmailSettings(config: EmailSettings): EmailSettings {
+  const security = config.secure === undefined ? config.security : config.secure ? 'tls' : 'starttls';
+  return { ...config, security, user: config.user ?? config.username };
+}

@@ -6,7 +6,7 @@ import nodemailer from 'nodemailer';
 import type { z } from 'zod';
 import { IntegrationError } from '../../../src/plugins/integration-error.js';
 import type { NotificationMessage, NotifierContext, NotifierPlugin } from '../../../src/plugins/notifier.js';
-import { emailConnection } from './connection.js';
+import { emailConnection, normaliseEmailSettings } from './connection.js';
 
 export type EmailConfig = z.output<typeof emailConnection.configSchema>;
 
@@ -20,7 +20,8 @@ export const emailNotifier: NotifierPlugin<EmailConfig> = {
   send: sendEmail,
 };
 
-async function sendEmail(config: EmailConfig, message: NotificationMessage, ctx: NotifierContext) {
+async function sendEmail(settings: EmailConfig, message: NotificationMessage, ctx: NotifierContext) {
+  const config = normaliseEmailSettings(settings);
   const { connectHost, servername } = await resolveTarget(config, ctx);
   const transport = nodemailer.createTransport({
     host: connectHost,

@@ -10,6 +10,7 @@ import { getProject } from '../../store/repositories/projects.js';
 import { authorize, identity } from '../middleware/auth.js';
 import type { AppDeps } from '../deps.js';
 import { findingQuerySchema } from './findings.js';
+import { effectiveScanConfig } from './scan-config.js';
 
 export const reportQuery = z.object({ format: z.enum(REPORT_FORMATS).default('html') });
 export const projectReportQuery = findingQuerySchema.omit({ cursor: true, limit: true }).extend({ format: z.enum(REPORT_FORMATS).default('html') });
@@ -38,7 +39,7 @@ export function reportRoutes(deps: AppDeps): Router {
     if (!submission) throw new AppError('SUBMISSION_NOT_FOUND');
     authorize(id, 'read', submission.projectId);
     const model = await loadSubmissionReport(db, submission.id, now(), link(`/api/v1/submissions/${submission.id}/report`));
-    send(res, await renderReport(model, format, { chromium: config.chromium }));
+    send(res, await renderReport(model, format, { chromium: config.chromium, gitlabSchemaVersion: (await effectiveScanConfig(db, submission.projectId)).gitlabReportVersion }));
   });
 
   router.get('/projects/:project/report', async (req, res) => {
@@ -47,7 +48,7 @@ export function reportRoutes(deps: AppDeps): Router {
     authorize(id, 'read', project.id);
     const { format, ...filter } = projectReportQuery.parse(req.query);
     const model = await loadProjectReport(db, project.id, filter, now(), link(`/api/v1/projects/${encodeURIComponent(project.name)}/report`));
-    send(res, await renderReport(model, format, { chromium: config.chromium }));
+    send(res, await renderReport(model, format, { chromium: config.chromium, gitlabSchemaVersion: (await effectiveScanConfig(db, project.id)).gitlabReportVersion }));
   });
   return router;
 }

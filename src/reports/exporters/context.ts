@@ -13,6 +13,8 @@ export interface ExportContext {
   scanhubVersion: string;
   /** Link back to the ScanHub page for these findings, when there is one. */
   reportUrl?: string | undefined;
+  /** GitLab security report schema version to declare (the project's scan configuration; default 15.2.1). */
+  gitlabSchemaVersion?: string | undefined;
 }
 
 export interface ExportResult {

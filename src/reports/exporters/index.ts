@@ -50,9 +50,9 @@ const EXPORTERS: Readonly<Record<ExportFormat, Exporter>> = {
   json: exportJson,
   sarif: exportSarif,
   junit: (findings, context) => exportJunit(findings, context),
-  'gitlab-container-scanning': (findings, context) => gitlabContainerScanning(findings, context),
-  'gitlab-dependency-scanning': (findings, context) => gitlabDependencyScanning(findings, context),
-  'gitlab-sast': (findings, context) => gitlabSast(findings, context),
+  'gitlab-container-scanning': (findings, context) => gitlabContainerScanning(findings, context, context.gitlabSchemaVersion),
+  'gitlab-dependency-scanning': (findings, context) => gitlabDependencyScanning(findings, context, context.gitlabSchemaVersion),
+  'gitlab-sast': (findings, context) => gitlabSast(findings, context, context.gitlabSchemaVersion),
 };
 
 export function isExportFormat(value: string): value is ExportFormat {

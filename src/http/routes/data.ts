@@ -1,0 +1,99 @@
+// ScanHub's own vulnerability data over the API: trigger an update (admin, security) and read each
+// source's version, dates, rows, checksum, age and last outcome (anyone who may read).
+import { Router, type RequestHandler } from 'express';
+import { z } from 'zod';
+import { AppError } from '../../errors.js';
+import { dataFreshness } from '../../data/enrich.js';
+import { dataOptionsFromConfig, DATA_SOURCES, type DataConfigFields, type DataOptions } from '../../data/options.js';
+import { runManualUpdate, UpdateRunningError } from '../../data/update.js';
+import type { Role } from '../../security/tokens.js';
+import { audit } from '../../store/audit.js';
+import { authorize, identity } from '../middleware/auth.js';
+import { PERMISSIONS, type Action } from '../permissions.js';
+import type { AppDeps } from '../deps.js';
+
+export const dataUpdateBody = z.strictObject({
+  source: z.enum([...DATA_SOURCES, 'all']).optional().describe('kev, epss, osv or all (the default)'),
+  force: z.boolean().optional().describe('Accept a set much smaller than the installed one'),
+});
+
+const freshnessItem = z.object({
+  source: z.enum(DATA_SOURCES),
+  version: z.string().nullable(),
+  publishedAt: z.string().nullable(),
+  fetchedAt: z.string().nullable(),
+  checkedAt: z.string().nullable(),
+  rows: z.number().int(),
+  checksum: z.string().nullable(),
+  origin: z.string().nullable(),
+  ageDays: z.number().nullable(),
+  stale: z.boolean(),
+  lastOutcome: z.enum(['updated', 'unchanged', 'failed']).nullable(),
+  lastReason: z.string().nullable(),
+  lastAttemptAt: z.string().nullable(),
+});
+
+/** GET /data/status (and /data/sources) response. */
+export const dataStatusResponse = z.object({ items: z.array(freshnessItem) });
+
+/** POST /data/update response. */
+export const dataUpdateResponse = z.object({
+  results: z.array(
+    z.object({
+      source: z.enum(DATA_SOURCES),
+      outcome: z.enum(['updated', 'unchanged', 'failed']),
+      version: z.string().optional(),
+      rows: z.number().int().optional(),
+      checksum: z.string().optional(),
+      reason: z.string().optional(),
+      kevAdded: z.array(z.string()).optional(),
+    }),
+  ),
+});
+
+/** 'data.update' until permissions.ts has it: admin and security. */
+function authorizeDataUpdate(res: { locals: Record<string, unknown> }): ReturnType<typeof identity> {
+  const id = identity(res);
+  const table = PERMISSIONS as Partial<Record<string, readonly Role[]>>;
+  if (table['data.update']) authorize(id, 'data.update' as string as Action);
+  else if (!['admin', 'security'].includes(id.role)) throw new AppError('FORBIDDEN', `The role "${id.role}" may not do data.update.`);
+  return id;
+}
+
+export function dataRoutes(deps: Pick<AppDeps, 'db' | 'config' | 'log' | 'now'> & Partial<Pick<AppDeps, 'outbound'>>, options?: DataOptions): Router {
+  const { db } = deps;
+  const dataOptions = options ?? dataOptionsFromConfig(deps.config as AppDeps['config'] & DataConfigFields);
+  const now = () => deps.now?.() ?? new Date();
+  const router = Router();
+
+  router.post('/data/update', async (req, res) => {
+    const id = authorizeDataUpdate(res);
+    const body = dataUpdateBody.parse(req.body ?? {});
+    const sources = !body.source || body.source === 'all' ? DATA_SOURCES : [body.source];
+    let results;
+    try {
+      results = await runManualUpdate(db, dataOptions, { sources, trigger: 'api', force: body.force, now: now(), outbound: deps.outbound });
+    } catch (error) {
+      if (error instanceof UpdateRunningError) throw new AppError('CONFLICT', error.message);
+      throw error;
+    }
+    await audit(db, {
+      actor: `token:${id.name}`,
+      action: 'data.update',
+      targetType: 'data-source',
+      targetId: body.source ?? 'all',
+      after: results.map((r) => ({ source: r.source, outcome: r.outcome, version: r.version ?? null, rows: r.rows ?? null, reason: r.reason ?? null })),
+      requestId: res.locals.requestId as string | undefined,
+    });
+    for (const r of results.filter((x) => x.outcome === 'failed')) deps.log.warn({ source: r.source, reason: r.reason }, 'vulnerability data update failed');
+    res.json({ results });
+  });
+
+  const status: RequestHandler = async (_req, res) => {
+    authorize(identity(res), 'read');
+    res.json({ items: await dataFreshness(db, now(), dataOptions.staleAfterMs) });
+  };
+  router.get('/data/status', status);
+  router.get('/data/sources', status);
+  return router;
+}
