@@ -13,7 +13,7 @@ import { channelBody, channelPatchBody, integrationBody, verifyQuery } from './r
 import { alertRuleRequest, channelTestBody, notificationQuery } from './routes/alerts.js';
 import { dryRunQuery } from './routes/policies.js';
 import { projectReportQuery, reportQuery } from './routes/reports.js';
-import { createProjectBody } from './routes/projects.js';
+import { createProjectBody, updateProjectBody } from './routes/projects.js';
 import { fieldsSchema } from './routes/submissions.js';
 
 type Body = { json: z.ZodType } | { yaml: true } | { multipart: z.ZodObject } | { anyText: true };
@@ -46,6 +46,7 @@ export const ROUTE_DOCS: Record<string, RouteDoc> = {
   'POST /projects': { summary: 'Create a project', tag: 'projects', body: { json: createProjectBody }, success: { 201: 'The project' } },
   'GET /projects': { summary: 'List projects the token can see', tag: 'projects', success: { 200: 'Projects' } },
   'GET /projects/:project': { summary: 'One project', tag: 'projects', success: { 200: 'The project' } },
+  'PATCH /projects/:project': { summary: "Set a project's tags (alert rules select projects by tag)", tag: 'projects', body: { json: updateProjectBody }, success: { 200: 'The project' } },
   'POST /projects/:project/submissions': {
     summary: 'Submit scanner reports (multipart: ref, commit, report files); returns the verdict',
     tag: 'submissions',

@@ -33,6 +33,7 @@ export const API_ROUTES: readonly ApiRoute[] = [
   { method: 'POST', path: '/projects', action: 'project.create' },
   { method: 'GET', path: '/projects', action: 'read' },
   { method: 'GET', path: '/projects/:project', action: 'read', projectScoped: true },
+  { method: 'PATCH', path: '/projects/:project', action: 'project.create', projectScoped: true },
   { method: 'POST', path: '/projects/:project/submissions', action: 'submission.create', projectScoped: true },
   { method: 'GET', path: '/submissions/:id', action: 'read', projectScoped: true },
   { method: 'GET', path: '/submissions/:id/verdict', action: 'read', projectScoped: true },

@@ -41,11 +41,11 @@ interface DigestRule {
 }
 
 async function buildDigest(q: Queryable, rule: DigestRule, since: Date, now: Date) {
-  const { rows: projects } = await q.query<{ id: string; name: string; last_scan: Date | null }>(
-    `SELECT p.id, p.name, (SELECT max(created_at) FROM submissions s WHERE s.project_id = p.id) AS last_scan FROM projects p ${rule.project_id ? 'WHERE p.id = $1' : ''} ORDER BY p.name`,
+  const { rows: projects } = await q.query<{ id: string; name: string; tags: string[]; last_scan: Date | null }>(
+    `SELECT p.id, p.name, p.tags, (SELECT max(created_at) FROM submissions s WHERE s.project_id = p.id) AS last_scan FROM projects p ${rule.project_id ? 'WHERE p.id = $1' : ''} ORDER BY p.name`,
     rule.project_id ? [rule.project_id] : [],
   );
-  const chosen = projects.filter((p) => projectMatches(rule.spec.filters, p.name));
+  const chosen = projects.filter((p) => projectMatches(rule.spec.filters, p.name, p.tags));
   const ids = chosen.map((p) => p.id);
   const { rows: fresh } = await q.query<{ data: Finding; project: string }>(
     `SELECT DISTINCT ON (f.id) f.data, p.name AS project FROM occurrences o

@@ -16,7 +16,8 @@ export interface AlertFinding {
 
 const RANK: Record<Severity, number> = { critical: 4, high: 3, medium: 2, low: 1, info: 0 };
 
-export function projectMatches(filters: AlertFilters, projectName: string | undefined): boolean {
+export function projectMatches(filters: AlertFilters, projectName: string | undefined, tags: readonly string[] = []): boolean {
+  if (filters.tag && !tags.includes(filters.tag.toLowerCase())) return false;
   if (!filters.project) return true;
   return projectName !== undefined && picomatch.isMatch(projectName, filters.project, { dot: true });
 }

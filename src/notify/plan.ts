@@ -138,13 +138,14 @@ export async function planNotifications(q: Queryable, event: PlannedEvent, now: 
     [event.type, event.projectId],
   );
   if (rules.length === 0) return 0;
-  const project = event.projectId ? (await q.query<{ name: string }>(`SELECT name FROM projects WHERE id = $1`, [event.projectId])).rows[0]?.name : undefined;
+  const projectRow = event.projectId ? (await q.query<{ name: string; tags: string[] }>(`SELECT name, tags FROM projects WHERE id = $1`, [event.projectId])).rows[0] : undefined;
+  const project = projectRow?.name;
   const submissionId = typeof event.payload.submissionId === 'string' ? event.payload.submissionId : undefined;
   const all = submissionId ? await submissionFindings(q, submissionId) : [];
   let written = 0;
   for (const rule of rules) {
     const spec = rule.spec;
-    if (!projectMatches(spec.filters, project)) continue;
+    if (!projectMatches(spec.filters, project, projectRow?.tags ?? [])) continue;
     const usesFindings = event.type === 'finding.new' || FINDING_FILTERS.some((k) => spec.filters[k] !== undefined) || spec.filters.newOnly;
     let matched = usesFindings ? filterFindings(spec.filters, all, event.type) : all;
     if (event.type === 'finding.new') matched = await withoutRecentlyAlerted(q, rule, matched, now);

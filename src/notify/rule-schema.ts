@@ -46,6 +46,8 @@ export const alertFiltersSchema = z.strictObject({
   tool: z.array(z.string().min(1).max(64)).min(1).optional(),
   /** Project name or glob ("team/*"). */
   project: z.string().min(1).max(200).optional(),
+  /** Projects carrying this tag (PATCH /projects/{p} {"tags": [...]}). */
+  tag: z.string().min(1).max(63).optional(),
   kev: z.boolean().optional(),
   epss: z.number().min(0).max(1).optional(),
   fixAvailable: z.boolean().optional(),

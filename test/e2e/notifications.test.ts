@@ -144,6 +144,17 @@ describe('notifications', () => {
     expect(digest.text).toMatch(/Alerts held back by throttling: 1/);
   }, 60_000);
 
+  it('selects projects by tag', async () => {
+    await api('/api/v1/projects', 'POST', { name: 'intranet' });
+    expect((await api('/api/v1/projects/shop', 'PATCH', { tags: ['Internet-Facing', 'tier1'] })).body).toMatchObject({ tags: ['internet-facing', 'tier1'] });
+    await api('/api/v1/alert-rules', 'POST', { name: 'exposed', event: 'finding.new', filters: { tag: 'internet-facing' }, channels: [{ id: webhookChannel }] });
+    await submit('intranet', trivyReport(2, ['HIGH'], 'CVE-2088'));
+    await submit('shop', trivyReport(2, ['HIGH'], 'CVE-2087'));
+    await worker.drain();
+    expect(receiver.deliveries).toHaveLength(1);
+    expect((receiver.deliveries[0]!.body as { data: { project: string } }).data.project).toBe('shop');
+  });
+
   it('does not alert the same finding twice within the dedup window (the same image on another branch)', async () => {
     await api('/api/v1/alert-rules', 'POST', { name: 'new', event: 'finding.new', channels: [{ id: webhookChannel }], dedup: '1d' });
     const report = trivyReport(3, ['HIGH'], 'CVE-2090');
