@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Runs the real scanners (Semgrep, Bandit) on the sample apps in test/apps and writes their JSON
+# Runs the real scanners (Semgrep, Bandit) on the sample apps in test/apps (a Python service, a Node
+# service and its Dockerfile) and writes their JSON
 # output to the directory given (default test/apps/demo-reports). Offline: local rules only.
 # The app is copied to a temporary directory first because Semgrep skips paths under test/.
 set -euo pipefail
@@ -16,4 +17,10 @@ semgrep scan --metrics=off --disable-version-check --quiet --config semgrep-rule
   --json -o "$out/semgrep.json" shop
 # Bandit exits 1 when it finds issues; that is the expected outcome here.
 bandit -q -r shop -f json -o "$out/bandit.json" || [ $? -eq 1 ]
-echo "wrote $out/semgrep.json $out/bandit.json"
+# The Node service and its Dockerfile.
+cp -r "$root/test/apps/shop-node" "$work/node"
+cp "$root/test/apps/rules/semgrep-js.yml" "$work/node/semgrep-rules.yml"
+cd "$work/node"
+semgrep scan --metrics=off --disable-version-check --quiet --config semgrep-rules.yml --exclude semgrep-rules.yml \
+  --json -o "$out/semgrep-node.json" src Dockerfile
+echo "wrote $out/semgrep.json $out/bandit.json $out/semgrep-node.json"

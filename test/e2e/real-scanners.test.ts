@@ -20,7 +20,7 @@ if (!available && process.env.CI === 'true') throw new Error('CI=true but semgre
 // Outside CI without the scanners installed (pip install semgrep bandit) this suite cannot run.
 const describeScanners = available ? describe : describe.skip;
 
-describeScanners('real scanners on test/apps/shop-python', () => {
+describeScanners('real scanners on test/apps (shop-python, shop-node and its Dockerfile)', () => {
   const out = mkdtempSync(join(tmpdir(), 'scanhub-scan-'));
   const ran = () => execFileSync('bash', [join(projectRoot, 'scripts/scan-sample-apps.sh'), out], { encoding: 'utf8', timeout: 240_000 });
 
@@ -49,5 +49,16 @@ describeScanners('real scanners on test/apps/shop-python', () => {
     const key = (r: ReturnType<typeof shipped>) => r.findings.map((f) => `${f.ruleId}@${f.location?.path}:${f.location?.startLine}`).sort();
     expect(key(shipped('semgrep.json'))).toEqual(key(semgrep));
     expect(key(shipped('bandit.json'))).toEqual(key(bandit));
+
+    // The Node service and its Dockerfile: every planted flaw, where it is.
+    const node = parseReport(scanners, new ReportInput(readFileSync(join(out, 'semgrep-node.json')), 'semgrep-node.json'));
+    const where = new Map(node.findings.map((f) => [f.ruleId, `${f.location?.path}:${f.location?.startLine}`]));
+    expect(where.get('js-child-process-exec-concat')).toBe('src/server.js:11');
+    expect(where.get('js-eval-request')).toBe('src/server.js:16');
+    expect(where.get('js-weak-hash-md5')).toBe('src/server.js:22');
+    expect(where.get('js-express-send-concat')).toBe('src/server.js:27');
+    expect(where.get('dockerfile-latest-tag')).toBe('Dockerfile:2');
+    expect(where.get('dockerfile-add-remote')).toBe('Dockerfile:3');
+    expect(node.findings.find((f) => f.ruleId === 'js-eval-request')?.cwes).toEqual([95]);
   }, 300_000);
 });
