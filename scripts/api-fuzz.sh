@@ -12,6 +12,7 @@ DATA=$(mktemp -d /tmp/scanhub-fuzz.XXXXXX)
 PORT=${SCANHUB_FUZZ_PORT:-18431}
 TOKEN="shk_api-fuzz-admin-$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')"
 SCANHUB_DATA_DIR="$DATA/data" SCANHUB_ADMIN_TOKEN="$TOKEN" PORT=$PORT LOG_LEVEL=warn SCANHUB_API_RATE_LIMIT=0 \
+  SCANHUB_KEV_URL=http://127.0.0.1:9/kev.json SCANHUB_EPSS_URL=http://127.0.0.1:9/epss.csv.gz SCANHUB_OSV_URL=http://127.0.0.1:9/osv.json \
   node dist/src/cli/bin.js serve >"$DATA/server.log" 2>&1 &
 SERVER=$!
 trap 'kill $SERVER 2>/dev/null || true; wait $SERVER 2>/dev/null || true' EXIT

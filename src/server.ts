@@ -23,6 +23,7 @@ import { openDatabase, type Database } from './store/db.js';
 import { migrate } from './store/migrate.js';
 import { ensureBootstrapAdmin } from './security/tokens.js';
 import { seedDemo } from './demo.js';
+import { dataOptionsFromConfig, runScheduledUpdate } from './data/index.js';
 import { bootstrapIntegrations } from './integrations-bootstrap.js';
 import { startScheduler } from './jobs/scheduler.js';
 
@@ -91,7 +92,24 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
   const port = typeof address === 'object' && address ? address.port : config.port;
   const url = `${config.tlsCert ? 'https' : 'http'}://${config.host === '0.0.0.0' ? '127.0.0.1' : config.host}:${port}`;
   log.info({ url, database: db.kind }, 'ScanHub listening');
-  const scheduler = startScheduler(db, log);
+  const dataOptions = dataOptionsFromConfig(config);
+  const autoUpdate = config.dataAutoUpdate ?? db.kind === 'postgres';
+  const scheduler = startScheduler(db, log, {
+    extra: autoUpdate
+      ? [
+          {
+            name: 'vulnerability-data',
+            everyMs: 15 * 60_000,
+            run: async (at) => {
+              const run = await runScheduledUpdate(db, dataOptions, at, { outbound });
+              if (!run.ran) return 0;
+              for (const r of run.results) if (r.outcome === 'failed') log.warn({ source: r.source, reason: r.reason }, 'vulnerability data update failed; the previous data stays in use');
+              return run.results.filter((r) => r.outcome === 'updated').length;
+            },
+          },
+        ]
+      : [],
+  });
   const worker = startWorker(
     db,
     {

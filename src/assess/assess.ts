@@ -5,10 +5,37 @@ import { matchExceptions, type StoredException } from '../domain/exceptions.js';
 import { evaluatePolicy, type AppliedException, type AssessedFinding, type Verdict } from '../domain/policy/evaluate.js';
 import type { Policy } from '../domain/policy/schema.js';
 import { mergeFindingViews } from '../domain/merge.js';
+import { dataFreshness, enrichFindings } from '../data/index.js';
 import type { Queryable } from '../store/db.js';
 import { loadExceptions } from '../store/repositories/exceptions.js';
 
+/**
+ * KEV, EPSS and aliases from ScanHub's vulnerability data, onto the findings the policy sees and into
+ * the stored findings (reports, alerts and the API show them).
+ */
+async function enrich(q: Queryable, projectId: string, assessed: AssessedFinding[]): Promise<void> {
+  if (assessed.length === 0) return;
+  const enrichment = await enrichFindings(q, assessed.map((a) => a.finding));
+  const fingerprints: string[] = [];
+  const extras: string[] = [];
+  assessed.forEach((a, i) => {
+    const e = enrichment[i];
+    if (!e || (!e.kev && !e.epss && e.aliases.length === 0)) return;
+    if (e.kev) a.kev = true;
+    if (e.epss) a.epss = e.epss.score;
+    fingerprints.push(a.finding.fingerprint);
+    extras.push(JSON.stringify({ kev: e.kev ?? null, epss: e.epss ?? null, aliases: e.aliases }));
+  });
+  if (fingerprints.length === 0) return;
+  await q.query(
+    `UPDATE findings f SET data = f.data || e.extra FROM (SELECT unnest($2::text[]) AS fp, unnest($3::text[])::jsonb AS extra) e WHERE f.project_id = $1 AND f.fingerprint = e.fp`,
+    [projectId, fingerprints, extras],
+  );
+}
+
 export interface SubmissionVerdict extends Verdict {
+  /** ScanHub's vulnerability-data sources and their age when the verdict was made. */
+  data?: { source: string; version: string | null; checkedAt: string | null; ageDays: number | null; stale: boolean }[];
   policy: { id: string | null; version: number | null; origin: string };
   baseline: { ref: string; submissionId: string | null };
 }
@@ -85,9 +112,13 @@ export async function assessSubmission(q: Queryable, o: AssessOptions): Promise<
       expiredExceptions: match.expired.map(toApplied),
     });
   }
+  await enrich(q, o.projectId, assessed);
   const verdict = evaluatePolicy(o.policy.policy, assessed, { now: o.now, toolsRun: o.toolsRun, dataUpdatedAt: o.dataUpdatedAt });
+  // No verdict hides how old its data is: ScanHub's own sources travel with it.
+  const data = (await dataFreshness(q, o.now)).map((f) => ({ source: f.source, version: f.version, checkedAt: f.checkedAt, ageDays: f.ageDays, stale: f.stale }));
   return {
     ...verdict,
+    data,
     policy: { id: o.policy.id, version: o.policy.version, origin: o.policy.origin },
     baseline: { ref: o.targetRef ?? o.ref, submissionId: o.targetRef ? await latestSubmission(q, o.projectId, o.targetRef) : null },
   };

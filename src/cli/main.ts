@@ -13,6 +13,7 @@ import { startServer } from '../server.js';
 import { EXIT } from './exit-codes.js';
 import { apiGet, fetchScanConfig, submitReports } from './submit.js';
 import { registerCiCommand } from './ci.js';
+import { registerDataCommands } from './data-commands.js';
 import { isReportFormat, REPORT_FORMATS } from '../reports/render.js';
 import { parsePolicy, PolicyError } from '../domain/policy/parse.js';
 import { formatVerdict, gateReports } from '../assess/offline-gate.js';
@@ -217,6 +218,8 @@ export function buildProgram(): Command {
         await database.close();
       }
     });
+
+  registerDataCommands(db);
 
   const token = program.command('token').description('API tokens (stored hashed; printed once)');
   token

@@ -13,6 +13,31 @@ describe('zip', () => {
     expect([...readZip(writeZip(entries), 1e9)]).toEqual(entries);
   });
 
+  it('reads zip64 end records (OSV zips of big ecosystems have more than 65,535 entries)', () => {
+    const zip = writeZip(entries);
+    const eocd = zip.subarray(zip.length - 22);
+    const cdSize = eocd.readUInt32LE(12);
+    const cdOffset = eocd.readUInt32LE(16);
+    const record = Buffer.alloc(56);
+    record.writeUInt32LE(0x06064b50, 0);
+    record.writeBigUInt64LE(44n, 4);
+    record.writeUInt16LE(45, 12);
+    record.writeUInt16LE(45, 14);
+    record.writeBigUInt64LE(BigInt(entries.length), 24);
+    record.writeBigUInt64LE(BigInt(entries.length), 32);
+    record.writeBigUInt64LE(BigInt(cdSize), 40);
+    record.writeBigUInt64LE(BigInt(cdOffset), 48);
+    const locator = Buffer.alloc(20);
+    locator.writeUInt32LE(0x07064b50, 0);
+    locator.writeBigUInt64LE(BigInt(zip.length - 22), 8);
+    locator.writeUInt32LE(1, 16);
+    const end = Buffer.from(eocd);
+    end.writeUInt16LE(0xffff, 8);
+    end.writeUInt16LE(0xffff, 10);
+    end.writeUInt32LE(0xffffffff, 16);
+    expect([...readZip(Buffer.concat([zip.subarray(0, zip.length - 22), record, locator, end]), 1e9)]).toEqual(entries);
+  });
+
   it('refuses corruption, truncation and too much content', () => {
     const zip = writeZip(entries);
     const flipped = Buffer.from(zip);

@@ -88,9 +88,10 @@ export async function fetchConditional(http: AxiosInstance, url: string, options
       data.on('data', (chunk: Buffer) => {
         size += chunk.length;
         if (size > options.maxBytes) {
+          // Rejected first: destroying the stream emits 'aborted'/'error', which must not win.
+          reject(new FetchError(`GET ${shown}: the body exceeds the limit of ${options.maxBytes} bytes; aborted`));
           data.destroy();
           controller.abort();
-          reject(new FetchError(`GET ${shown}: the body exceeds the limit of ${options.maxBytes} bytes; aborted`));
           return;
         }
         chunks.push(chunk);

@@ -33,8 +33,13 @@ export interface DataOptions {
   staleAfterMs: number;
   /** A new KEV catalog with fewer rows than this share of the installed one is refused (unless forced). */
   minKevRatio: number;
-  /** Scheduled runs: another instance's run within this interval makes this one skip. */
-  scheduleMinIntervalMs: number;
+  /**
+   * Scheduled runs: how often sources are updated (default daily). The scheduler may tick more
+   * often; a run is skipped while the last scheduled run (on any instance) is more recent.
+   */
+  updateIntervalMs: number;
+  /** Scheduled runs: after a run in which a source failed, the next one is due this much later. */
+  retryAfterMs: number;
   /** Scheduled runs: the lock lease; a crashed holder's lock is free again after it. */
   lockLeaseMs: number;
   /** Ed25519 public key that verifies imported bundles (`scanhub db import`). */
@@ -55,7 +60,8 @@ export const DEFAULT_DATA_OPTIONS: DataOptions = {
   maxUncompressedBytes: 1024 * 1024 * 1024,
   staleAfterMs: 72 * 3_600_000,
   minKevRatio: 0.5,
-  scheduleMinIntervalMs: 3_600_000,
+  updateIntervalMs: 24 * 3_600_000,
+  retryAfterMs: 3_600_000,
   lockLeaseMs: 30 * 60_000,
 };
 
@@ -71,6 +77,7 @@ export interface DataConfigFields {
   dataFetchTimeoutMs?: number | undefined;
   dataMaxDownload?: number | undefined;
   dataStaleAfterMs?: number | undefined;
+  dataUpdateIntervalMs?: number | undefined;
   dataPublicKey?: string | undefined;
   dataSigningKey?: string | undefined;
 }
@@ -86,6 +93,7 @@ export function dataOptionsFromConfig(config: Pick<Config, 'outboundAllow' | 'ca
     fetchTimeoutMs: config.dataFetchTimeoutMs ?? DEFAULT_DATA_OPTIONS.fetchTimeoutMs,
     maxDownloadBytes: config.dataMaxDownload ?? DEFAULT_DATA_OPTIONS.maxDownloadBytes,
     staleAfterMs: config.dataStaleAfterMs ?? DEFAULT_DATA_OPTIONS.staleAfterMs,
+    updateIntervalMs: config.dataUpdateIntervalMs ?? DEFAULT_DATA_OPTIONS.updateIntervalMs,
     publicKey: config.dataPublicKey,
     signingKey: config.dataSigningKey,
     outboundAllow: config.outboundAllow,

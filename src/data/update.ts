@@ -7,7 +7,7 @@ import { createOutbound, type Outbound } from '../security/outbound.js';
 import type { Database } from '../store/db.js';
 import { recordEvent } from '../store/events.js';
 import { dataFreshness } from './enrich.js';
-import { FetchError, fetchConditional, sha256, type FetchResult } from './fetch.js';
+import { displayUrl, FetchError, fetchConditional, sha256, type FetchResult } from './fetch.js';
 import { DataFormatError, parseSource } from './formats.js';
 import { DATA_SOURCES, type DataOptions, type DataSource } from './options.js';
 import {
@@ -54,7 +54,8 @@ export function sourceUrls(options: DataOptions, source: DataSource): string[] {
 export async function updateSources(db: Database, options: DataOptions, request: UpdateRequest = {}): Promise<UpdateResult[]> {
   const outbound = request.outbound ?? createOutbound({ outboundAllow: options.outboundAllow, caBundle: options.caBundle });
   // Mirror URLs come from the operator's configuration: trusted (not user-set through the API).
-  const http = outbound.client({ userSet: false, timeoutMs: options.fetchTimeoutMs, maxContentLength: options.maxDownloadBytes, decompress: true });
+  // The size limit is enforced while streaming (fetchConditional), with its own message.
+  const http = outbound.client({ userSet: false, timeoutMs: options.fetchTimeoutMs, maxContentLength: -1, decompress: true });
   const results: UpdateResult[] = [];
   for (const source of request.sources ?? DATA_SOURCES) {
     results.push(await updateOne(db, options, source, http, request));
@@ -88,7 +89,7 @@ async function updateOne(db: Database, options: DataOptions, source: DataSource,
     // Several URLs (OSV): one changed, so the set is rebuilt from all — fetch the unchanged ones in full.
     fetched = await Promise.all(fetched.map(async (f) => (f.status === 'ok' ? f : fetchConditional(http, f.url, fetchOptions(f.url, false)))));
     const bodies = fetched.map((f) => {
-      if (f.status !== 'ok') throw new FetchError(`${f.url}: answered 304 to an unconditional request`);
+      if (f.status !== 'ok') throw new FetchError(`GET ${displayUrl(f.url)}: answered 304 to an unconditional request`);
       return f;
     });
     const checksum = bodies.length === 1 ? bodies[0]!.checksum : sha256(Buffer.from(bodies.map((b) => b.checksum).join('\n')));
@@ -103,7 +104,7 @@ async function updateOne(db: Database, options: DataOptions, source: DataSource,
     }
     const set = parseSource(
       source,
-      bodies.map((b) => ({ name: b.url.split('/').slice(-2).join('/'), body: b.body })),
+      bodies.map((b) => ({ name: displayUrl(b.url).split('/').slice(-2).join('/'), body: b.body })),
       options.maxUncompressedBytes,
     );
     const installedNow = await db.transaction(async (tx) => {
@@ -149,8 +150,9 @@ export async function acquireUpdateLock(db: Database, lock: LockOptions): Promis
   return rows.length === 1;
 }
 
-export async function releaseUpdateLock(db: Database, holder: string, finishedAt: Date): Promise<void> {
-  await db.query(`UPDATE data_update_lock SET locked_until = '-infinity', last_run_at = $2 WHERE name = 'update' AND holder = $1`, [holder, finishedAt]);
+/** Frees the lease; `lastRunAt` (scheduled runs) sets when the schedule counts from, null leaves it. */
+export async function releaseUpdateLock(db: Database, holder: string, lastRunAt: Date | null): Promise<void> {
+  await db.query(`UPDATE data_update_lock SET locked_until = '-infinity', last_run_at = COALESCE($2, last_run_at) WHERE name = 'update' AND holder = $1`, [holder, lastRunAt]);
 }
 
 export class UpdateRunningError extends Error {
@@ -168,7 +170,8 @@ export async function runManualUpdate(db: Database, options: DataOptions, reques
   try {
     return await updateSources(db, options, request);
   } finally {
-    await releaseUpdateLock(db, holder, request.now ?? new Date());
+    // A manual update does not move the schedule: the daily run of every source still happens.
+    await releaseUpdateLock(db, holder, null);
   }
 }
 
@@ -176,21 +179,25 @@ export type ScheduledRun = { ran: false; reason: string } | { ran: true; results
 
 /**
  * The scheduler's entry point: every source, by at most one worker across instances. Skips when
- * another worker holds the lease or ran within options.scheduleMinIntervalMs. After the run, a
- * source still stale raises data.stale.
+ * another worker holds the lease or the last scheduled run is less than options.updateIntervalMs
+ * old (so the scheduler may call it on every tick). After a run in which a source failed, the next
+ * is due options.retryAfterMs later. A source still stale after the run raises data.stale.
  */
 export async function runScheduledUpdate(db: Database, options: DataOptions, now: Date, extra: { outbound?: Outbound; holder?: string } = {}): Promise<ScheduledRun> {
   const holder = extra.holder ?? `schedule:${randomUUID()}`;
-  if (!(await acquireUpdateLock(db, { holder, now, leaseMs: options.lockLeaseMs, minIntervalMs: options.scheduleMinIntervalMs }))) {
-    return { ran: false, reason: 'another worker holds the update lock or ran recently' };
+  if (!(await acquireUpdateLock(db, { holder, now, leaseMs: options.lockLeaseMs, minIntervalMs: options.updateIntervalMs }))) {
+    return { ran: false, reason: 'another worker holds the update lock, or the last scheduled run is recent' };
   }
+  let failed = true;
   try {
     const results = await updateSources(db, options, { trigger: 'schedule', now, outbound: extra.outbound });
+    failed = results.some((r) => r.outcome === 'failed');
     for (const f of await dataFreshness(db, now, options.staleAfterMs)) {
       if (f.stale) await recordEvent(db, 'data.stale', null, { source: f.source, version: f.version, checkedAt: f.checkedAt, ageDays: f.ageDays });
     }
     return { ran: true, results };
   } finally {
-    await releaseUpdateLock(db, holder, now);
+    const countFrom = failed ? new Date(now.getTime() - options.updateIntervalMs + options.retryAfterMs) : now;
+    await releaseUpdateLock(db, holder, countFrom);
   }
 }

@@ -19,6 +19,7 @@ import { integrationRoutes } from './routes/integrations.js';
 import { webhookRoutes } from './routes/webhooks.js';
 import { reportRoutes } from './routes/reports.js';
 import { ackPageRoutes, alertRoutes } from './routes/alerts.js';
+import { dataRoutes } from './routes/data.js';
 import helmet from 'helmet';
 import { buildOpenApi } from './openapi.js';
 import { API_ROUTES } from './permissions.js';
@@ -94,6 +95,7 @@ export function createApp(deps: AppDeps): Express {
   api.use(integrationRoutes(deps));
   api.use(reportRoutes(deps));
   api.use(alertRoutes(deps));
+  api.use(dataRoutes(deps));
   api.get('/scanners', (_req, res) => {
     res.json({ items: deps.scanners.map((s) => ({ id: s.id, name: s.name, formats: s.formats })) });
   });

@@ -12,6 +12,7 @@ import { findingQuerySchema } from './routes/findings.js';
 import { channelBody, channelPatchBody, integrationBody, verifyQuery } from './routes/integrations.js';
 import { alertRuleRequest, channelTestBody, notificationQuery } from './routes/alerts.js';
 import { dryRunQuery } from './routes/policies.js';
+import { dataUpdateBody } from './routes/data.js';
 import { projectReportQuery, reportQuery } from './routes/reports.js';
 import { createProjectBody, updateProjectBody } from './routes/projects.js';
 import { fieldsSchema } from './routes/submissions.js';
@@ -123,6 +124,9 @@ export const ROUTE_DOCS: Record<string, RouteDoc> = {
   'PUT /alert-rules/:id': { summary: 'Replace an alert rule', tag: 'alerts', body: { json: alertRuleRequest }, success: { 200: 'The rule' } },
   'DELETE /alert-rules/:id': { summary: 'Remove an alert rule', tag: 'alerts', success: { 204: 'Removed' } },
   'GET /notifications': { summary: 'Deliveries with their state (pending, deferred, sent, suppressed, dead) and reason', tag: 'alerts', query: notificationQuery, success: { 200: 'Deliveries' } },
+  'POST /data/update': { summary: "Update ScanHub's vulnerability data (KEV, EPSS, OSV)", tag: 'data', body: { json: dataUpdateBody }, success: { 200: 'Per source: updated, unchanged or failed with the reason (installed data kept)' } },
+  'GET /data/status': { summary: 'Vulnerability-data sources: version, dates, rows, sha256, age, staleness, last outcome', tag: 'data', success: { 200: 'Sources' } },
+  'GET /data/sources': { summary: 'Same as GET /data/status', tag: 'data', success: { 200: 'Sources' } },
   'POST /notifications/:id/ack': { summary: 'Acknowledge an alert (stops its escalation)', tag: 'alerts', success: { 200: 'Acknowledged' } },
 };
 

@@ -14,6 +14,7 @@ export const PERMISSIONS = {
   'integration.manage': ['admin', 'security'],
   'alert.manage': ['admin', 'security', 'maintainer'],
   'alert.ack': ['admin', 'security', 'maintainer'],
+  'data.update': ['admin', 'security'],
   'token.manage': ['admin'],
   'audit.read': ['admin', 'security'],
 } as const satisfies Record<string, readonly Role[]>;
@@ -82,4 +83,7 @@ export const API_ROUTES: readonly ApiRoute[] = [
   { method: 'DELETE', path: '/alert-rules/:id', action: 'alert.manage' },
   { method: 'GET', path: '/notifications', action: 'read' },
   { method: 'POST', path: '/notifications/:id/ack', action: 'alert.ack' },
+  { method: 'POST', path: '/data/update', action: 'data.update' },
+  { method: 'GET', path: '/data/status', action: 'read' },
+  { method: 'GET', path: '/data/sources', action: 'read' },
 ];

@@ -13,6 +13,11 @@ import type { Finding } from '../domain/finding.js';
 
 const TREND_POINTS = 12;
 
+/** ScanHub's own data sources (KEV, EPSS, OSV) as the verdict recorded them. */
+function scanhubFreshness(data: readonly { source: string; checkedAt: string | null; ageDays: number | null }[] | undefined) {
+  return (data ?? []).map((d) => ({ tool: `ScanHub ${d.source.toUpperCase()}`, dbUpdatedAt: d.checkedAt, ageDays: d.ageDays }));
+}
+
 interface FindingRow {
   id: string;
   tools: string[];
@@ -97,7 +102,7 @@ export async function loadSubmissionReport(q: Queryable, submissionId: string, n
     verdict: submission.verdict ?? undefined,
     totals: totalsOf(findings),
     trend: await trendOf(q, project.id, submission.ref),
-    freshness: freshnessOf(submission.reports, now),
+    freshness: [...freshnessOf(submission.reports, now), ...scanhubFreshness(submission.verdict?.data)],
     findings: rankFindings(findings, exceptionMap(submission.verdict?.exceptions)),
     fixed: fixed.rows.map(toStored),
     reportUrl,
@@ -124,7 +129,7 @@ export async function loadProjectReport(q: Queryable, projectIdOrName: string, f
     verdict: latest?.verdict ?? undefined,
     totals: totalsOf(findings),
     trend: await trendOf(q, project.id, filter.ref),
-    freshness: freshnessOf(latest?.reports ?? [], now),
+    freshness: [...freshnessOf(latest?.reports ?? [], now), ...scanhubFreshness(latest?.verdict?.data)],
     findings: rankFindings(findings, exceptionMap(latest?.verdict?.exceptions)),
     reportUrl,
   };

@@ -31,7 +31,14 @@ export interface TestApp {
 export async function startTestApp(backend: Backend, overrides: Partial<AppDeps> & { env?: NodeJS.ProcessEnv } = {}): Promise<TestApp> {
   const db = await openTestDatabase(backend);
   // The per-token API limit has its own test; elsewhere it would only make busy tests flaky.
-  const config = loadConfig({ SCANHUB_API_RATE_LIMIT: '0', ...overrides.env });
+  // Vulnerability-data sources point at a closed port: no test may download the public feeds.
+  const config = loadConfig({
+    SCANHUB_API_RATE_LIMIT: '0',
+    SCANHUB_KEV_URL: 'http://127.0.0.1:9/kev.json',
+    SCANHUB_EPSS_URL: 'http://127.0.0.1:9/epss.csv.gz',
+    SCANHUB_OSV_URL: 'http://127.0.0.1:9/osv.json',
+    ...overrides.env,
+  });
   // Tests send many bad tokens on purpose (the RBAC matrix); the limiter has its own test.
   const deps: AppDeps = {
     db,
