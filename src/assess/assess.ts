@@ -5,7 +5,8 @@ import { matchExceptions, type StoredException } from '../domain/exceptions.js';
 import { evaluatePolicy, type AppliedException, type AssessedFinding, type Verdict } from '../domain/policy/evaluate.js';
 import type { Policy } from '../domain/policy/schema.js';
 import { mergeFindingViews } from '../domain/merge.js';
-import { dataFreshness, enrichFindings } from '../data/index.js';
+import { DEFAULT_DATA_OPTIONS, dataFreshness, enrichFindings } from '../data/index.js';
+import { scannerDatabaseAges } from '../data/scanner-db.js';
 import type { Queryable } from '../store/db.js';
 import { loadExceptions } from '../store/repositories/exceptions.js';
 
@@ -115,7 +116,10 @@ export async function assessSubmission(q: Queryable, o: AssessOptions): Promise<
   await enrich(q, o.projectId, assessed);
   const verdict = evaluatePolicy(o.policy.policy, assessed, { now: o.now, toolsRun: o.toolsRun, dataUpdatedAt: o.dataUpdatedAt });
   // No verdict hides how old its data is: ScanHub's own sources travel with it.
-  const data = (await dataFreshness(q, o.now)).map((f) => ({ source: f.source, version: f.version, checkedAt: f.checkedAt, ageDays: f.ageDays, stale: f.stale }));
+  const data = [
+    ...(await dataFreshness(q, o.now)).map((f) => ({ source: f.source, version: f.version, checkedAt: f.checkedAt, ageDays: f.ageDays, stale: f.stale })),
+    ...(await scannerDatabaseAges(q, o.now, DEFAULT_DATA_OPTIONS.staleAfterMs)),
+  ];
   return {
     ...verdict,
     data,

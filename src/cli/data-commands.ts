@@ -14,6 +14,10 @@ import { AppError } from '../errors.js';
 import { openDatabase, type Database } from '../store/db.js';
 import { migrate } from '../store/migrate.js';
 import { EXIT } from './exit-codes.js';
+import { syncXrayDatabases } from '../data/scanner-db.js';
+import { loadSecretBox } from '../security/keyring.js';
+import { createOutbound } from '../security/outbound.js';
+import { createLogger } from '../logger.js';
 
 export interface DataCommandDeps {
   /** The data settings; default: from loadConfig(). */
@@ -66,7 +70,18 @@ export function registerDataCommands(db: Command, deps: DataCommandDeps = {}): v
     .option('--source <source>', `${DATA_SOURCES.join(', ')} or all`, 'all')
     .option('--force', 'accept a set much smaller than the installed one')
     .option('--json', 'print the results as JSON')
-    .action(async (opts: { source: string; force?: boolean; json?: boolean }) => {
+    .option('--tool <tool>', "instead: drive a scanner's own database (xray: start a DB sync on every JFrog integration and record its status)")
+    .action(async (opts: { source: string; force?: boolean; json?: boolean; tool?: string }) => {
+      if (opts.tool !== undefined) {
+        if (opts.tool !== 'xray') usage('--tool must be xray');
+        const config = loadConfig();
+        const results = await withDb((database) =>
+          syncXrayDatabases(database, { secrets: loadSecretBox(config, createLogger('warn')), outbound: createOutbound(config) }, { trigger: true, now: now() }),
+        );
+        write(opts.json ? JSON.stringify({ results }, null, 2) + '\n' : results.map((r) => `xray ${r.instance}: ${r.outcome}${r.lastUpdated ? `, data updated ${r.lastUpdated}` : ''}${r.reason ? ` (${r.reason})` : ''}\n`).join('') || 'no JFrog integration configured\n');
+        if (results.some((r) => r.outcome === 'failed')) process.exitCode = EXIT.error;
+        return;
+      }
       if (opts.source !== 'all' && !isDataSource(opts.source)) usage(`--source must be one of ${DATA_SOURCES.join(', ')} or all`);
       const sources = opts.source === 'all' ? DATA_SOURCES : DATA_SOURCES.filter((s) => s === opts.source);
       const results = await withDb((database) => runManualUpdate(database, options(), { sources, trigger: 'cli', force: opts.force, now: now() }));

@@ -139,4 +139,16 @@ describeEachBackend('JFrog bridge', (backend) => {
     expect(bad.checks.find((c) => c.name === 'authenticated')).toMatchObject({ ok: false, code: 'JFROG_UNAUTHORIZED' });
     expect(JSON.stringify(bad)).not.toContain(fake.token);
   });
+
+  it('drives the Xray database sync and records when Xray data was last updated, shown in verdicts', async () => {
+    const res = await app.api('/api/v1/data/update', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ tool: 'xray' }) });
+    expect(res.status).toBe(200);
+    const { results } = (await res.json()) as { results: { instance: string; outcome: string; lastUpdated: string | null }[] };
+    expect(results).toEqual([expect.objectContaining({ instance: 'acme-0', outcome: 'sync-started' })]);
+    expect(fake.requests.some((r) => r.path.endsWith('/updates/startOfflineSync'))).toBe(true);
+    await push('5.0.0', 'e'.repeat(64));
+    await worker.drain();
+    const verdict = (await app.db.query<{ verdict: { data: { source: string }[] } }>(`SELECT verdict FROM submissions ORDER BY created_at DESC LIMIT 1`)).rows[0]!.verdict;
+    expect(verdict.data.map((d) => d.source)).toContain('xray:acme-0');
+  });
 });

@@ -2,6 +2,7 @@
 // source's version, dates, rows, checksum, age and last outcome (anyone who may read).
 import { Router, type RequestHandler } from 'express';
 import { z } from 'zod';
+import { syncXrayDatabases } from '../../data/scanner-db.js';
 import { AppError } from '../../errors.js';
 import { dataFreshness } from '../../data/enrich.js';
 import { dataOptionsFromConfig, DATA_SOURCES, type DataConfigFields, type DataOptions } from '../../data/options.js';
@@ -15,6 +16,7 @@ import type { AppDeps } from '../deps.js';
 export const dataUpdateBody = z.strictObject({
   source: z.enum([...DATA_SOURCES, 'all']).optional().describe('kev, epss, osv or all (the default)'),
   force: z.boolean().optional().describe('Accept a set much smaller than the installed one'),
+  tool: z.enum(['xray']).optional().describe("Instead: start the scanner's own DB sync (xray, on every JFrog integration) and record its status"),
 });
 
 const freshnessItem = z.object({
@@ -60,7 +62,7 @@ function authorizeDataUpdate(res: { locals: Record<string, unknown> }): ReturnTy
   return id;
 }
 
-export function dataRoutes(deps: Pick<AppDeps, 'db' | 'config' | 'log' | 'now'> & Partial<Pick<AppDeps, 'outbound'>>, options?: DataOptions): Router {
+export function dataRoutes(deps: Pick<AppDeps, 'db' | 'config' | 'log' | 'now' | 'secrets' | 'outbound'>, options?: DataOptions): Router {
   const { db } = deps;
   const dataOptions = options ?? dataOptionsFromConfig(deps.config as AppDeps['config'] & DataConfigFields);
   const now = () => deps.now?.() ?? new Date();
@@ -69,6 +71,12 @@ export function dataRoutes(deps: Pick<AppDeps, 'db' | 'config' | 'log' | 'now'> 
   router.post('/data/update', async (req, res) => {
     const id = authorizeDataUpdate(res);
     const body = dataUpdateBody.parse(req.body ?? {});
+    if (body.tool === 'xray') {
+      const results = await syncXrayDatabases(db, { secrets: deps.secrets, outbound: deps.outbound }, { trigger: true, now: now() });
+      await audit(db, { actor: `token:${id.name}`, action: 'data.update', targetType: 'scanner-db', targetId: 'xray', after: { results } });
+      res.json({ results });
+      return;
+    }
     const sources = !body.source || body.source === 'all' ? DATA_SOURCES : [body.source];
     let results;
     try {
