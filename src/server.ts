@@ -24,6 +24,7 @@ import { migrate } from './store/migrate.js';
 import { ensureBootstrapAdmin } from './security/tokens.js';
 import { seedDemo } from './demo.js';
 import { dataOptionsFromConfig, runScheduledUpdate } from './data/index.js';
+import { reassessAfterUpdate } from './data/reassess.js';
 import { bootstrapIntegrations } from './integrations-bootstrap.js';
 import { startScheduler } from './jobs/scheduler.js';
 
@@ -104,6 +105,8 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
               const run = await runScheduledUpdate(db, dataOptions, at, { outbound });
               if (!run.ran) return 0;
               for (const r of run.results) if (r.outcome === 'failed') log.warn({ source: r.source, reason: r.reason }, 'vulnerability data update failed; the previous data stays in use');
+              const reassessed = await reassessAfterUpdate(db, run.results, at);
+              if (reassessed.changed.length) log.info({ changed: reassessed.changed.length }, 'verdicts re-assessed after a data update');
               return run.results.filter((r) => r.outcome === 'updated').length;
             },
           },

@@ -15,6 +15,7 @@ import { openDatabase, type Database } from '../store/db.js';
 import { migrate } from '../store/migrate.js';
 import { EXIT } from './exit-codes.js';
 import { syncXrayDatabases } from '../data/scanner-db.js';
+import { reassessAfterUpdate } from '../data/reassess.js';
 import { loadSecretBox } from '../security/keyring.js';
 import { createOutbound } from '../security/outbound.js';
 import { createLogger } from '../logger.js';
@@ -84,8 +85,16 @@ export function registerDataCommands(db: Command, deps: DataCommandDeps = {}): v
       }
       if (opts.source !== 'all' && !isDataSource(opts.source)) usage(`--source must be one of ${DATA_SOURCES.join(', ')} or all`);
       const sources = opts.source === 'all' ? DATA_SOURCES : DATA_SOURCES.filter((s) => s === opts.source);
-      const results = await withDb((database) => runManualUpdate(database, options(), { sources, trigger: 'cli', force: opts.force, now: now() }));
-      write(opts.json ? JSON.stringify({ results }, null, 2) + '\n' : results.map(describeResult).join(''));
+      const { results, reassessed } = await withDb(async (database) => {
+        const updated = await runManualUpdate(database, options(), { sources, trigger: 'cli', force: opts.force, now: now() });
+        return { results: updated, reassessed: await reassessAfterUpdate(database, updated, now()) };
+      });
+      write(
+        opts.json
+          ? JSON.stringify({ results, reassessed }, null, 2) + '\n'
+          : results.map(describeResult).join('') +
+              (reassessed.evaluated ? `re-assessed ${reassessed.evaluated} verdict(s): ${reassessed.changed.length} changed, ${reassessed.kevAdded.length} KEV addition(s) in projects\n` : ''),
+      );
       if (results.some((r) => r.outcome === 'failed')) process.exitCode = EXIT.error;
     });
 

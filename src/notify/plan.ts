@@ -129,6 +129,8 @@ const HEADLINES: Record<string, string> = {
   'data.stale': 'Vulnerability data is stale',
   'data.update_failed': 'A vulnerability data update failed',
   'notification.failed': 'A notification could not be delivered',
+  'finding.kev_added': 'A finding is now known to be exploited (CISA KEV)',
+  'gate.changed': 'A verdict changed after a vulnerability-data update',
 };
 
 /** Plans the notifications of one event. Returns how many messages were written. */

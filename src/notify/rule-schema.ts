@@ -5,7 +5,7 @@ import { z } from 'zod';
 import { CATEGORIES } from '../domain/finding.js';
 import { parseSeverityComparison } from '../domain/severity.js';
 
-export const ALERT_EVENTS = ['finding.new', 'gate.failed', 'gate.passed', 'gate.warned', 'gate.error', 'scan.completed', 'exception.expiring', 'data.stale', 'data.update_failed', 'notification.failed', 'digest'] as const;
+export const ALERT_EVENTS = ['finding.new', 'finding.kev_added', 'gate.changed', 'gate.failed', 'gate.passed', 'gate.warned', 'gate.error', 'scan.completed', 'exception.expiring', 'data.stale', 'data.update_failed', 'notification.failed', 'digest'] as const;
 export type AlertEvent = (typeof ALERT_EVENTS)[number];
 
 const UNIT_SECONDS = { s: 1, m: 60, h: 3600, d: 86400 } as const;

@@ -9,6 +9,8 @@ export type EventType =
   | 'gate.warned'
   | 'gate.error'
   | 'finding.new'
+  | 'finding.kev_added'
+  | 'gate.changed'
   | 'exception.expiring'
   | 'image.promoted'
   | 'image.removed'

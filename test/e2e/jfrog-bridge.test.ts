@@ -146,6 +146,8 @@ describeEachBackend('JFrog bridge', (backend) => {
     const { results } = (await res.json()) as { results: { instance: string; outcome: string; lastUpdated: string | null }[] };
     expect(results).toEqual([expect.objectContaining({ instance: 'acme-0', outcome: 'sync-started' })]);
     expect(fake.requests.some((r) => r.path.endsWith('/updates/startOfflineSync'))).toBe(true);
+    const sources = (await (await app.api('/api/v1/data/sources')).json()) as { scanners: { source: string }[] };
+    expect(sources.scanners.map((s) => s.source)).toEqual(['xray:acme-0']);
     await push('5.0.0', 'e'.repeat(64));
     await worker.drain();
     const verdict = (await app.db.query<{ verdict: { data: { source: string }[] } }>(`SELECT verdict FROM submissions ORDER BY created_at DESC LIMIT 1`)).rows[0]!.verdict;

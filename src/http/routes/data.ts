@@ -2,7 +2,8 @@
 // source's version, dates, rows, checksum, age and last outcome (anyone who may read).
 import { Router, type RequestHandler } from 'express';
 import { z } from 'zod';
-import { syncXrayDatabases } from '../../data/scanner-db.js';
+import { scannerDatabaseAges, syncXrayDatabases } from '../../data/scanner-db.js';
+import { reassessAfterUpdate } from '../../data/reassess.js';
 import { AppError } from '../../errors.js';
 import { dataFreshness } from '../../data/enrich.js';
 import { dataOptionsFromConfig, DATA_SOURCES, type DataConfigFields, type DataOptions } from '../../data/options.js';
@@ -94,12 +95,14 @@ export function dataRoutes(deps: Pick<AppDeps, 'db' | 'config' | 'log' | 'now' |
       requestId: res.locals.requestId as string | undefined,
     });
     for (const r of results.filter((x) => x.outcome === 'failed')) deps.log.warn({ source: r.source, reason: r.reason }, 'vulnerability data update failed');
-    res.json({ results });
+    const reassessed = await reassessAfterUpdate(db, results, now());
+    res.json({ results, reassessed });
   });
 
   const status: RequestHandler = async (_req, res) => {
     authorize(identity(res), 'read');
-    res.json({ items: await dataFreshness(db, now(), dataOptions.staleAfterMs) });
+    // ScanHub's own sources, then each scanner database ScanHub drives (Xray per JFrog instance).
+    res.json({ items: await dataFreshness(db, now(), dataOptions.staleAfterMs), scanners: await scannerDatabaseAges(db, now(), dataOptions.staleAfterMs) });
   };
   router.get('/data/status', status);
   router.get('/data/sources', status);
