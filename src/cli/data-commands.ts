@@ -16,6 +16,7 @@ import { migrate } from '../store/migrate.js';
 import { EXIT } from './exit-codes.js';
 import { syncXrayDatabases } from '../data/scanner-db.js';
 import { reassessAfterUpdate } from '../data/reassess.js';
+import { SCANNER_DB_TOOLS, updateScannerDatabase, type ScannerDbTool } from '../data/scanner-updates.js';
 import { loadSecretBox } from '../security/keyring.js';
 import { createOutbound } from '../security/outbound.js';
 import { createLogger } from '../logger.js';
@@ -71,10 +72,17 @@ export function registerDataCommands(db: Command, deps: DataCommandDeps = {}): v
     .option('--source <source>', `${DATA_SOURCES.join(', ')} or all`, 'all')
     .option('--force', 'accept a set much smaller than the installed one')
     .option('--json', 'print the results as JSON')
-    .option('--tool <tool>', "instead: drive a scanner's own database (xray: start a DB sync on every JFrog integration and record its status)")
-    .action(async (opts: { source: string; force?: boolean; json?: boolean; tool?: string }) => {
+    .option('--tool <tool>', "instead: update a scanner's own database — xray (DB sync on every JFrog integration), trivy, grype or dependency-check (their update command on this machine)")
+    .option('--cache-dir <dir>', 'with --tool trivy|grype|dependency-check: the shared database cache (mount or mirror it for a CI fleet)')
+    .action(async (opts: { source: string; force?: boolean; json?: boolean; tool?: string; cacheDir?: string }) => {
+      if (opts.tool !== undefined && (SCANNER_DB_TOOLS as readonly string[]).includes(opts.tool)) {
+        const result = await withDb((database) => updateScannerDatabase(database, opts.tool as ScannerDbTool, { cacheDir: opts.cacheDir, now }));
+        write(opts.json ? JSON.stringify({ results: [result] }, null, 2) + '\n' : `${result.tool}: ${result.outcome}${result.reason ? ` (${result.reason})` : ''} in ${result.ms} ms\n`);
+        if (result.outcome !== 'updated') process.exitCode = EXIT.error;
+        return;
+      }
       if (opts.tool !== undefined) {
-        if (opts.tool !== 'xray') usage('--tool must be xray');
+        if (opts.tool !== 'xray') usage(`--tool must be xray, ${SCANNER_DB_TOOLS.join(', ')}`);
         const config = loadConfig();
         const results = await withDb((database) =>
           syncXrayDatabases(database, { secrets: loadSecretBox(config, createLogger('warn')), outbound: createOutbound(config) }, { trigger: true, now: now() }),

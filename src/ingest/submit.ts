@@ -221,6 +221,12 @@ export async function ingestSubmission(deps: IngestDeps, req: SubmissionRequest)
         policy,
         now,
       });
+      // The scanners' own database dates, as their reports state them (Trivy/Grype DB build, Dependency-Check data).
+      for (const r of reports) {
+        if (!r.dbUpdatedAt || Number.isNaN(Date.parse(r.dbUpdatedAt))) continue;
+        const ageMs = now.getTime() - Date.parse(r.dbUpdatedAt);
+        (verdict.data ??= []).push({ source: `${r.tool} database`, version: r.toolVersion ?? null, checkedAt: new Date(r.dbUpdatedAt).toISOString(), ageDays: Math.max(0, Math.floor(ageMs / 86_400_000)), stale: ageMs > 72 * 3_600_000 });
+      }
       const { rows } = await tx.query<SubmissionRow>(
         `UPDATE submissions SET counts = $2, verdict = $3, policy_id = $4, target_ref = $5 WHERE id = $1
          RETURNING id, project_id, ref, commit_sha, tools, counts, reports, request_hash, created_at, target_ref, verdict`,
