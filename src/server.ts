@@ -11,7 +11,7 @@ import { createDeliveryHandler } from './notify/deliver.js';
 import { createEscalationHandler } from './notify/escalate-digest.js';
 import { DELIVER_QUEUE, ESCALATE_QUEUE } from './notify/plan.js';
 import { createImageRemovedHandler, createXrayScanHandler, createXrayWebhookHandler } from '../integrations/scanners/xray/bridge.js';
-import { CI_PUBLISH_QUEUE, createCiPublishHandler } from '../integrations/ci/gitlab/publish-job.js';
+import { CI_PUBLISH_QUEUE, CI_TRIGGER_QUEUE, createCiPublishHandler, createCiTriggerHandler } from '../integrations/ci/gitlab/publish-job.js';
 import { XRAY_REMOVED_QUEUE, XRAY_SCAN_QUEUE, XRAY_WEBHOOK_QUEUE } from './http/routes/webhooks.js';
 import { loadSecretBox } from './security/keyring.js';
 import { sealedByKey } from './store/repositories/integrations.js';
@@ -113,6 +113,7 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
         ]
       : [],
   });
+  const ciDeps = { db, secrets, outbound, log, envSettings: config.gitlabUrl && config.gitlabToken ? { url: config.gitlabUrl, token: config.gitlabToken, mergeRequestNotes: true, commitStatuses: true } : undefined, publicUrl: config.publicUrl };
   const worker = startWorker(
     db,
     {
@@ -121,7 +122,8 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
       [XRAY_SCAN_QUEUE]: createXrayScanHandler({ db, scanners, secrets, outbound, log }),
       [XRAY_REMOVED_QUEUE]: createImageRemovedHandler({ db, secrets }),
       [XRAY_WEBHOOK_QUEUE]: createXrayWebhookHandler({ db, scanners, secrets }),
-      [CI_PUBLISH_QUEUE]: createCiPublishHandler({ db, secrets, outbound, log, envSettings: config.gitlabUrl && config.gitlabToken ? { url: config.gitlabUrl, token: config.gitlabToken, mergeRequestNotes: true, commitStatuses: true } : undefined, publicUrl: config.publicUrl }),
+      [CI_PUBLISH_QUEUE]: createCiPublishHandler(ciDeps),
+      [CI_TRIGGER_QUEUE]: createCiTriggerHandler(ciDeps),
     },
     { id: `${hostname()}:${process.pid}`, log },
   );

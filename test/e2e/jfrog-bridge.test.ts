@@ -10,6 +10,8 @@ import { createLogger } from '../../src/logger.js';
 import { XRAY_SCAN_QUEUE } from '../../src/http/routes/webhooks.js';
 import { artifactoryPushBody, sendArtifactoryWebhook, startFakeJfrog } from '../fakes/jfrog/index.js';
 import { startTestApp, type TestApp } from '../helpers/app.js';
+import { SEED, startFakeGitlab } from '../fakes/gitlab/index.js';
+import { CI_TRIGGER_QUEUE, createCiTriggerHandler } from '../../integrations/ci/gitlab/publish-job.js';
 import { describeEachBackend } from '../helpers/db.js';
 
 type Fake = Awaited<ReturnType<typeof startFakeJfrog>>;
@@ -152,5 +154,30 @@ describeEachBackend('JFrog bridge', (backend) => {
     await worker.drain();
     const verdict = (await app.db.query<{ verdict: { data: { source: string }[] } }>(`SELECT verdict FROM submissions ORDER BY created_at DESC LIMIT 1`)).rows[0]!.verdict;
     expect(verdict.data.map((d) => d.source)).toContain('xray:acme-0');
+  });
+
+  it('asks the image\'s source project for a rescan: a GitLab pipeline triggered with the image as variables', async () => {
+    const gitlab = await startFakeGitlab();
+    try {
+      await app.api('/api/v1/integrations/gitlab', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: 'gl', config: { url: gitlab.url, token: gitlab.token } }) });
+      const rescanning = await configure({ sourceRescan: { gitlabProject: SEED.project.path, ref: 'master', on: ['pass', 'warn', 'fail', 'error'] }, watch: { repositories: ['docker-*'], images: ['rescan/**'] } });
+      await enqueue(app.db, XRAY_SCAN_QUEUE, {
+        integrationId: rescanning,
+        image: { repository: 'docker-local', image: 'rescan/api', tag: '6.0.0', path: 'rescan/api/6.0.0/manifest.json', digest: 'f'.repeat(64) },
+        receivedAt: new Date().toISOString(),
+      });
+      await worker.drain();
+      const trigger = startWorker(app.db, { [CI_TRIGGER_QUEUE]: createCiTriggerHandler({ db: app.db, secrets: app.deps.secrets, outbound: app.deps.outbound, log: createLogger('silent') }) }, { id: 't', autostart: false });
+      await trigger.drain();
+      await trigger.stop();
+      expect(gitlab.state.pipelines).toHaveLength(1);
+      expect(gitlab.state.pipelines[0]!.ref).toBe('master');
+      expect(gitlab.state.pipelines[0]!.variables).toEqual(expect.arrayContaining([
+        expect.objectContaining({ key: 'SCANHUB_IMAGE', value: 'rescan/api:6.0.0' }),
+        expect.objectContaining({ key: 'SCANHUB_IMAGE_DIGEST', value: `sha256:${'f'.repeat(64)}` }),
+      ]));
+    } finally {
+      await gitlab.close();
+    }
   });
 });

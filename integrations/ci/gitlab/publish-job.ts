@@ -11,8 +11,10 @@ import { loadIntegrationSecrets } from '../../../src/store/repositories/integrat
 import { loadSubmission } from '../../../src/ingest/submit.js';
 import { getProject } from '../../../src/store/repositories/projects.js';
 import { publishVerdictToGitLab, topFindingsFromVerdict, type GitlabSettings } from './publish.js';
+import { createGitlabClient } from './client.js';
 
 export const CI_PUBLISH_QUEUE = 'ci.publish';
+export const CI_TRIGGER_QUEUE = 'ci.trigger';
 
 export interface CiPublishDeps {
   db: Database;
@@ -59,5 +61,18 @@ export function createCiPublishHandler(deps: CiPublishDeps): JobHandler {
     );
     deps.log.info({ submission: submission.id, notes: result.notes.length, status: result.status?.state }, 'verdict published to GitLab');
     return result;
+  };
+}
+
+/** Triggers a GitLab pipeline with variables (a pushed image asking its source project for a rescan). */
+export function createCiTriggerHandler(deps: CiPublishDeps): JobHandler {
+  return async (job: Job) => {
+    const target = await gitlabSettings(deps);
+    if (!target) return { skipped: 'no GitLab integration configured' };
+    const p = job.payload as { project: string; ref: string; variables: Record<string, string> };
+    const client = createGitlabClient({ url: target.settings.url, token: target.settings.token, outbound: deps.outbound, userSet: target.userSet });
+    const pipeline = await client.triggerPipeline({ project: p.project, ref: p.ref, variables: p.variables });
+    deps.log.info({ project: p.project, pipeline: pipeline.id }, 'GitLab pipeline triggered');
+    return pipeline;
   };
 }

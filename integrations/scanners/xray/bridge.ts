@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto';
 import type { ScannerPlugin } from '../../../src/plugins/scanner.js';
 import { IntegrationError } from '../../../src/plugins/integration-error.js';
-import type { Job, JobHandler, JobHandlerContext } from '../../../src/jobs/queue.js';
+import { enqueue, type Job, type JobHandler, type JobHandlerContext } from '../../../src/jobs/queue.js';
 import { ingestSubmission } from '../../../src/ingest/submit.js';
 import { recordFailedScan } from '../../../src/ingest/failed-scan.js';
 import type { Logger } from '../../../src/logger.js';
@@ -110,7 +110,16 @@ export function createXrayScanHandler(deps: BridgeDeps): JobHandler {
         deps.log.warn({ code: error.code, image: `${image.image}:${image.tag}` }, 'Xray violations unavailable for this artifact');
       }
       const result = await ingestSubmission({ db: deps.db, scanners: deps.scanners, now: deps.now }, { projectId, ref: image.tag, reports, idempotencyKey: key, actor, source });
-      return { submissionId: result.id, outcome: result.verdict?.outcome ?? null, replayed: result.replayed };
+      const outcome = result.verdict?.outcome ?? 'error';
+      if (settings.sourceRescan?.on.includes(outcome as 'pass')) {
+        // The image's source project rebuilds and rescans with the same inputs (one trigger per digest).
+        await enqueue(deps.db, 'ci.trigger', {
+          project: settings.sourceRescan.gitlabProject,
+          ref: settings.sourceRescan.ref,
+          variables: { SCANHUB_IMAGE: `${image.image}:${image.tag}`, SCANHUB_IMAGE_DIGEST: `sha256:${image.digest}`, SCANHUB_VERDICT: outcome },
+        }, { dedupeKey: `rescan:${key}` });
+      }
+      return { submissionId: result.id, outcome, replayed: result.replayed };
     } catch (error) {
       const retryable = error instanceof IntegrationError ? error.retryable : true;
       if (retryable && job.attempts < job.maxAttempts) throw error;

@@ -21,6 +21,14 @@ export const jfrogConnection = defineConnection({
     /** Which ScanHub project an image's findings go to: {repo} and {image} are substituted. */
     projectMapping: z.string().min(1).max(200).default('{repo}/{image}'),
     pollIntervalSeconds: seconds(1, 600, 10),
+    /** When a pushed image's verdict is one of `on`, trigger the source project's GitLab pipeline (variables SCANHUB_IMAGE, SCANHUB_IMAGE_DIGEST, SCANHUB_VERDICT). */
+    sourceRescan: z
+      .strictObject({
+        gitlabProject: z.string().min(1).max(255),
+        ref: z.string().min(1).max(255).default('main'),
+        on: z.array(z.enum(['pass', 'warn', 'fail', 'error'])).min(1).default(['fail', 'error']),
+      })
+      .optional(),
     deadlineSeconds: seconds(30, 86_400, 900),
   }),
   secretFields: ['accessToken', 'webhookSecret'],
