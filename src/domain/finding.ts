@@ -78,3 +78,12 @@ export type Finding = z.output<typeof findingSchema>;
 export type FindingPackage = z.infer<typeof packageSchema>;
 export type FindingLocation = z.infer<typeof locationSchema>;
 export type Cvss = z.infer<typeof cvssSchema>;
+
+/**
+ * KEV membership and EPSS score as assessment stores them on a finding (`kev`: the catalogue entry,
+ * `epss`: { score, percentile }, see src/assess/assess.ts); every reader goes through here.
+ */
+export function knownExploitation(finding: object): { kev: boolean; epss: number | undefined } {
+  const stored = finding as { kev?: unknown; epss?: { score?: unknown } | null };
+  return { kev: Boolean(stored.kev), epss: typeof stored.epss?.score === 'number' ? stored.epss.score : undefined };
+}

@@ -44,6 +44,7 @@ interface Row {
   rule_id: string | null;
   project_id: string | null;
   escalates: string | null;
+  channel_kind: string | null;
 }
 
 /** Sends a message through a stored channel (also the channel test endpoint). */
@@ -89,7 +90,8 @@ export function createDeliveryHandler(deps: DeliveryDeps): JobHandler {
   return async (job: Job) => {
     const id = String(job.payload.notificationId);
     const { rows } = await deps.db.query<Row>(
-      `SELECT id, channel_id, state, recipients, message, attach_report, event_type, rule_id, project_id, escalates FROM notifications WHERE id = $1`,
+      `SELECT n.id, n.channel_id, n.state, n.recipients, n.message, n.attach_report, n.event_type, n.rule_id, n.project_id, n.escalates, i.kind AS channel_kind
+         FROM notifications n LEFT JOIN integrations i ON i.id = n.channel_id WHERE n.id = $1`,
       [id],
     );
     const row = rows[0];
@@ -107,8 +109,7 @@ export function createDeliveryHandler(deps: DeliveryDeps): JobHandler {
     }
     await deps.db.query(`UPDATE notifications SET state = 'sending', attempts = attempts + 1 WHERE id = $1`, [id]);
     try {
-      const { rows: kindRows } = await deps.db.query<{ kind: string }>(`SELECT kind FROM integrations WHERE id = $1`, [row.channel_id]);
-      const message: NotificationMessage = { ...row.message, attachments: await attachments(row, kindRows[0]?.kind) };
+      const message: NotificationMessage = { ...row.message, attachments: await attachments(row, row.channel_kind ?? undefined) };
       const result = await limiterFor(row.channel_id).schedule(() => sendThroughChannel(deps, row.channel_id!, message, row.recipients));
       await deps.afterSend?.(id);
       await deps.db.query(`UPDATE notifications SET state = 'sent', sent_at = now(), provider_id = $2, reason = NULL WHERE id = $1`, [id, result.providerId ?? null]);

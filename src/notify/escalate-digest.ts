@@ -6,6 +6,7 @@ import { nextDigestAt, projectMatches } from './match.js';
 import { findingLine, insertMessages } from './plan.js';
 import type { AlertRuleSpec } from './rule-schema.js';
 import type { Finding } from '../domain/finding.js';
+import { severityRank } from '../domain/severity.js';
 import { notificationSettings } from './settings.js';
 
 export function createEscalationHandler(db: Database, now: () => Date = () => new Date()): JobHandler {
@@ -59,7 +60,7 @@ async function buildDigest(q: Queryable, rule: DigestRule, since: Date, now: Dat
   );
   const lastScan = chosen.reduce<Date | null>((m, p) => (p.last_scan && (!m || new Date(p.last_scan) > m) ? new Date(p.last_scan) : m), null);
   const ago = lastScan ? `${Math.max(0, Math.round((now.getTime() - lastScan.getTime()) / 3_600_000))} h ago` : 'never';
-  const sorted = fresh.map((r) => r.data).sort((a, b) => ['info', 'low', 'medium', 'high', 'critical'].indexOf(b.severity) - ['info', 'low', 'medium', 'high', 'critical'].indexOf(a.severity));
+  const sorted = fresh.map((r) => r.data).sort((a, b) => severityRank(b.severity) - severityRank(a.severity));
   return {
     count: sorted.length,
     facts: [

@@ -3,7 +3,7 @@
 import { CronExpressionParser } from 'cron-parser';
 import picomatch from 'picomatch';
 import type { Finding, Severity } from '../domain/finding.js';
-import { parseSeverityComparison } from '../domain/severity.js';
+import { parseSeverityComparison, severityRank } from '../domain/severity.js';
 import type { AlertFilters, AlertRuleSpec } from './rule-schema.js';
 
 export interface AlertFinding {
@@ -13,8 +13,6 @@ export interface AlertFinding {
   kev?: boolean | undefined;
   epss?: number | undefined;
 }
-
-const RANK: Record<Severity, number> = { critical: 4, high: 3, medium: 2, low: 1, info: 0 };
 
 export function projectMatches(filters: AlertFilters, projectName: string | undefined, tags: readonly string[] = []): boolean {
   if (filters.tag && !tags.includes(filters.tag.toLowerCase())) return false;
@@ -40,7 +38,7 @@ export function filterFindings(filters: AlertFilters, findings: readonly AlertFi
 
 export function worstSeverity(findings: readonly { finding: Finding }[]): Severity | undefined {
   let worst: Severity | undefined;
-  for (const f of findings) if (worst === undefined || RANK[f.finding.severity] > RANK[worst]) worst = f.finding.severity;
+  for (const f of findings) if (worst === undefined || severityRank(f.finding.severity) > severityRank(worst)) worst = f.finding.severity;
   return worst;
 }
 

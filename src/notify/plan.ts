@@ -3,7 +3,8 @@
 // rendered message per rule and channel in the outbox plus a delivery job — one message per event per
 // rule however many findings it carries.
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
-import type { Finding } from '../domain/finding.js';
+import { knownExploitation, type Finding } from '../domain/finding.js';
+import { severityRank } from '../domain/severity.js';
 import { enqueue } from '../jobs/queue.js';
 import type { Queryable } from '../store/db.js';
 import { filterFindings, projectMatches, sendTimeUnderQuietHours, worstSeverity, type AlertFinding } from './match.js';
@@ -38,16 +39,7 @@ export async function submissionFindings(q: Queryable, submissionId: string): Pr
       WHERE o.submission_id = $1 GROUP BY f.id, f.data, f.tools`,
     [submissionId],
   );
-  return rows.map((r) => {
-    const enriched = r.data as Finding & { kev?: unknown; epss?: unknown };
-    return {
-      finding: r.data,
-      sources: r.tools,
-      isNew: r.change === 'true',
-      kev: Boolean(enriched.kev),
-      epss: typeof enriched.epss === 'number' ? enriched.epss : typeof enriched.epss === 'object' && enriched.epss ? (enriched.epss as { score?: number }).score : undefined,
-    };
-  });
+  return rows.map((r) => ({ finding: r.data, sources: r.tools, isNew: r.change === 'true', ...knownExploitation(r.data) }));
 }
 
 export function findingLine(f: Finding): { severity: string; ids: string; title: string; where?: string } {
@@ -170,7 +162,7 @@ export async function planNotifications(q: Queryable, event: PlannedEvent, now: 
       ],
       findings: matched
         .slice()
-        .sort((a, b) => (b.finding.severity === a.finding.severity ? 0 : ['info', 'low', 'medium', 'high', 'critical'].indexOf(b.finding.severity) - ['info', 'low', 'medium', 'high', 'critical'].indexOf(a.finding.severity)))
+        .sort((a, b) => severityRank(b.finding.severity) - severityRank(a.finding.severity))
         .slice(0, LISTED)
         .map((f) => findingLine(f.finding)),
       more: Math.max(0, matched.length - LISTED) || undefined,

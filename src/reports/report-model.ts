@@ -1,7 +1,8 @@
 // The unified report's data: one model for a submission or a project's current state, assembled from
 // the store, rendered by the HTML template and summarised by notifications. Pure shaping lives here
 // so the bench can build a 50,000-finding model without a database.
-import { SEVERITIES, type Severity } from '../domain/finding.js';
+import { knownExploitation, SEVERITIES, type Severity } from '../domain/finding.js';
+import { severityRank } from '../domain/severity.js';
 import type { AppliedException, Verdict } from '../domain/policy/evaluate.js';
 import type { SubmissionCounts } from '../ingest/submit.js';
 import type { StoredFinding } from '../store/repositories/findings.js';
@@ -45,27 +46,19 @@ export interface ReportModel {
   reportUrl?: string | undefined;
 }
 
-const SEVERITY_RANK: Record<Severity, number> = { critical: 4, high: 3, medium: 2, low: 1, info: 0 };
 
 export function emptySeverityCounts(): Record<Severity, number> {
   return Object.fromEntries(SEVERITIES.map((s) => [s, 0])) as Record<Severity, number>;
 }
 
-/** Enrichment the vulnerability-data issue adds to findings; read defensively until it lands. */
-interface Enriched {
-  kev?: boolean | { dateAdded?: string } | undefined;
-  epss?: number | { score?: number } | undefined;
-}
-
 export function rankFindings(findings: readonly StoredFinding[], exceptions: ReadonlyMap<string, AppliedException>): ReportFinding[] {
   const out: ReportFinding[] = findings.map((finding) => {
-    const enriched = finding as StoredFinding & Enriched;
-    const kev = Boolean(enriched.kev);
-    const epss = typeof enriched.epss === 'number' ? enriched.epss : typeof enriched.epss === 'object' && typeof enriched.epss.score === 'number' ? enriched.epss.score : null;
+    const { kev, epss: score } = knownExploitation(finding);
+    const epss = score ?? null;
     const fixAvailable = finding.fixedVersions.length > 0;
     const cvssScore = finding.cvss?.reduce<number | null>((max, c) => (c.score !== undefined && (max === null || c.score > max) ? c.score : max), null) ?? null;
     // KEV dominates, then EPSS (0..1), then a fix being available, then severity and CVSS.
-    const risk = (kev ? 1000 : 0) + (epss ?? 0) * 100 + (fixAvailable ? 10 : 0) + SEVERITY_RANK[finding.severity] * 2 + (cvssScore ?? 0) / 10;
+    const risk = (kev ? 1000 : 0) + (epss ?? 0) * 100 + (fixAvailable ? 10 : 0) + severityRank(finding.severity) * 2 + (cvssScore ?? 0) / 10;
     return { finding, exception: exceptions.get(finding.fingerprint), risk, kev, epss, fixAvailable, cvssScore };
   });
   return out.sort((a, b) => b.risk - a.risk || a.finding.fingerprint.localeCompare(b.finding.fingerprint));

@@ -126,13 +126,17 @@ export function integrationRoutes(deps: AppDeps): Router {
   }
 
   router.get('/integrations', async (_req, res) => list(res, connections.filter((c) => c.family === 'integration')));
-  router.post('/integrations/:kind', async (req, res) => authorize(identity(res), 'integration.manage') ?? create(res, specFor('integration', req.params.kind), integrationBody.parse(req.body ?? {})));
+  // The role is checked before the body is read or the channel looked up: a viewer learns nothing.
+  router.post('/integrations/:kind', async (req, res) => {
+    authorize(identity(res), 'integration.manage');
+    await create(res, specFor('integration', req.params.kind), integrationBody.parse(req.body ?? {}));
+  });
   router.get('/integrations/:kind', async (req, res) => list(res, [specFor('integration', req.params.kind)]));
   router.get('/integrations/:kind/:id', async (req, res) => show(res, specFor('integration', req.params.kind), String(req.params.id)));
-  router.put('/integrations/:kind/:id', async (req, res) =>
-    authorize(identity(res), 'integration.manage') ??
-    update(res, specFor('integration', req.params.kind), String(req.params.id), integrationBody.parse(req.body ?? {})),
-  );
+  router.put('/integrations/:kind/:id', async (req, res) => {
+    authorize(identity(res), 'integration.manage');
+    await update(res, specFor('integration', req.params.kind), String(req.params.id), integrationBody.parse(req.body ?? {}));
+  });
   router.delete('/integrations/:kind/:id', async (req, res) => remove(res, specFor('integration', req.params.kind), String(req.params.id)));
 
   router.post('/integrations/:kind/:id/verify', async (req, res) => {
@@ -153,7 +157,10 @@ export function integrationRoutes(deps: AppDeps): Router {
     const body = channelBody.parse(req.body ?? {});
     await create(res, specFor('channel', body.type), body);
   });
-  router.get('/channels/:id', async (req, res) => authorize(identity(res), 'integration.read') ?? show(res, await kindOfChannel(String(req.params.id)), String(req.params.id)));
+  router.get('/channels/:id', async (req, res) => {
+    authorize(identity(res), 'integration.read');
+    await show(res, await kindOfChannel(String(req.params.id)), String(req.params.id));
+  });
   router.put('/channels/:id', async (req, res) => {
     authorize(identity(res), 'integration.manage');
     const spec = await kindOfChannel(String(req.params.id));
@@ -169,6 +176,9 @@ export function integrationRoutes(deps: AppDeps): Router {
     // Unnamed settings keep their value; masked secrets in `current.config` keep theirs.
     await update(res, spec, current.id, { name: patch.name ?? current.name, enabled: patch.enabled ?? current.enabled, config: { ...current.config, ...(patch.config ?? {}) } });
   });
-  router.delete('/channels/:id', async (req, res) => authorize(identity(res), 'integration.manage') ?? remove(res, await kindOfChannel(String(req.params.id)), String(req.params.id)));
+  router.delete('/channels/:id', async (req, res) => {
+    authorize(identity(res), 'integration.manage');
+    await remove(res, await kindOfChannel(String(req.params.id)), String(req.params.id));
+  });
   return router;
 }

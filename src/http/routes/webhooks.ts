@@ -24,7 +24,8 @@ export type JfrogSettings = z.output<typeof jfrogConnection.configSchema>;
 
 interface Candidate {
   id: string;
-  settings: JfrogSettings;
+  /** The integration's settings: JFrog's for `jfrog`, GitLab's for `gitlab` (both carry webhookSecret). */
+  settings: JfrogSettings | (z.output<typeof gitlabConnection.configSchema>);
 }
 
 export const XRAY_SCAN_QUEUE = 'xray.scan';
@@ -45,7 +46,7 @@ export function webhookRoutes(deps: AppDeps): Router {
       integrationId ? [kind, integrationId] : [kind],
     );
     const out: Candidate[] = [];
-    for (const row of rows) out.push({ id: row.id, settings: await loadIntegrationSecrets<JfrogSettings>(db, deps.secrets, spec, row.id) });
+    for (const row of rows) out.push({ id: row.id, settings: await loadIntegrationSecrets<Candidate['settings']>(db, deps.secrets, spec, row.id) });
     return out;
   }
 
@@ -75,7 +76,8 @@ export function webhookRoutes(deps: AppDeps): Router {
 
   router.post(['/webhooks/artifactory', '/webhooks/artifactory/:integration'], raw, async (req, res) => {
     const rawBody = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
-    const { id, settings } = await authenticated(req, (secret) => artifactorySource.authenticate(req.headers, rawBody, secret));
+    const { id, settings: found } = await authenticated(req, (secret) => artifactorySource.authenticate(req.headers, rawBody, secret));
+    const settings = found as JfrogSettings;
     let event;
     try {
       event = artifactorySource.classify(parseJson(req));

@@ -3,7 +3,8 @@ import { SEVERITIES, type Severity } from '../../domain/finding.js';
 import { describeFinding, type RuleResult, type VerdictFinding } from '../../domain/policy/evaluate.js';
 import type { StoredFinding } from '../../store/repositories/findings.js';
 import type { ExportContext, ExportResult } from './context.js';
-import { SEVERITY_RANK, isoTimestamp, sortFindings, stripInvalidXmlChars } from './shared.js';
+import { severityRank } from '../../domain/severity.js';
+import { isoTimestamp, sortFindings, stripInvalidXmlChars } from './shared.js';
 
 export interface JunitOptions {
   /**
@@ -78,7 +79,7 @@ function severityTestcases(findings: readonly StoredFinding[], failOn: Severity)
     if (group.length === 0) return { name };
     const text = findingLines(group, group.length);
     const summary = `${group.length} ${severity} finding${group.length === 1 ? '' : 's'}`;
-    if (SEVERITY_RANK[severity] <= SEVERITY_RANK[failOn]) return { name, failure: { message: summary, type: severity, text } };
+    if (severityRank(severity) >= severityRank(failOn)) return { name, failure: { message: summary, type: severity, text } };
     return { name, systemOut: `${summary} (below the ${failOn} threshold)\n${text}` };
   });
 }

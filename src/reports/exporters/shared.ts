@@ -1,8 +1,7 @@
 // Small pure helpers the exporters share (ordering, counting, display strings).
+import { severityRank } from '../../domain/severity.js';
 import { SEVERITIES, type Severity } from '../../domain/finding.js';
 import type { StoredFinding } from '../../store/repositories/findings.js';
-
-export const SEVERITY_RANK: Readonly<Record<Severity, number>> = { critical: 0, high: 1, medium: 2, low: 3, info: 4 };
 
 /**
  * A stable order for output: severity (worst first), then rule id, then fingerprint.
@@ -11,7 +10,7 @@ export const SEVERITY_RANK: Readonly<Record<Severity, number>> = { critical: 0, 
 export function sortFindings(findings: readonly StoredFinding[]): StoredFinding[] {
   return [...findings].sort(
     (a, b) =>
-      SEVERITY_RANK[a.severity] - SEVERITY_RANK[b.severity] ||
+      severityRank(b.severity) - severityRank(a.severity) ||
       compareStrings(a.ruleId, b.ruleId) ||
       compareStrings(a.fingerprint, b.fingerprint),
   );
