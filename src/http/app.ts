@@ -8,7 +8,7 @@ import { WindowLimiter } from '../security/rate-limit.js';
 import { errorHandler, notFound } from './middleware/errors.js';
 import { findingRoutes } from './routes/findings.js';
 import { healthRoutes } from './routes/health.js';
-import { pageRoutes } from './routes/pages.js';
+import { webRoutes } from '../web/routes.js';
 import { projectRoutes } from './routes/projects.js';
 import { submissionRoutes } from './routes/submissions.js';
 import { policyRoutes } from './routes/policies.js';
@@ -45,10 +45,10 @@ export function createApp(deps: AppDeps): Express {
     next();
   });
 
-  // Security headers on every response; the pages need only inline styles and same-origin forms.
+  // Security headers on every response; pages load only their own stylesheet and script, and post only to us.
   app.use(
     helmet({
-      contentSecurityPolicy: { useDefaults: false, directives: { defaultSrc: ["'none'"], styleSrc: ["'unsafe-inline'"], formAction: ["'self'"], frameAncestors: ["'none'"], baseUri: ["'none'"] } },
+      contentSecurityPolicy: { useDefaults: false, directives: { defaultSrc: ["'none'"], styleSrc: ["'self'", "'unsafe-inline'"], scriptSrc: ["'self'"], connectSrc: ["'self'"], imgSrc: ["'self'", 'data:'], formAction: ["'self'"], frameAncestors: ["'none'"], baseUri: ["'none'"] } },
       referrerPolicy: { policy: 'no-referrer' },
       // HSTS only when ScanHub itself terminates TLS; behind a proxy, the proxy sets it.
       strictTransportSecurity: deps.config.tlsCert ? { maxAge: 31_536_000, includeSubDomains: true } : false,
@@ -57,7 +57,6 @@ export function createApp(deps: AppDeps): Express {
   // PostgreSQL text cannot hold NUL; such input is refused at the door rather than failing deep inside.
   app.use((req, _res, next) => next(/%00|\0/i.test(req.url) ? new AppError('BAD_REQUEST', 'NUL characters are not allowed in URLs.') : undefined));
   app.use(healthRoutes(deps));
-  app.use(pageRoutes(deps));
   app.use(webhookRoutes(deps));
   app.use(ackPageRoutes(deps));
 
@@ -102,6 +101,7 @@ export function createApp(deps: AppDeps): Express {
   api.use(methodNotAllowed(known));
   app.use('/api/v1', api);
   app.use('/api', (_req, _res, next) => next(new AppError('NOT_FOUND', 'Unknown API path. The API lives under /api/v1.')));
+  app.use(webRoutes(deps));
 
   app.use(notFound);
   app.use(errorHandler(deps.log));

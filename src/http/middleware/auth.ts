@@ -5,6 +5,7 @@ import { authenticateToken, type Role, type TokenIdentity } from '../../security
 import type { Database } from '../../store/db.js';
 import { PERMISSIONS, type Action } from '../permissions.js';
 import { WindowLimiter } from '../../security/rate-limit.js';
+import { csrfMatches, readSession } from '../../security/sessions.js';
 
 export const SESSION_COOKIE = 'scanhub_session';
 
@@ -32,7 +33,9 @@ export function identity(res: { locals: Record<string, unknown> }): TokenIdentit
 }
 
 /** Failed authentications per client address: by default 30 a minute, then 429 until the minute is over. */
-export function authenticate(db: Database, options: { allowCookie?: boolean; limiter?: WindowLimiter; perToken?: WindowLimiter | undefined } = {}): RequestHandler {
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+
+export function authenticate(db: Database, options: { limiter?: WindowLimiter; perToken?: WindowLimiter | undefined } = {}): RequestHandler {
   const limiter = options.limiter ?? new WindowLimiter(30, 60_000);
   const perToken = options.perToken;
   return async (req, res, next) => {
@@ -42,12 +45,20 @@ export function authenticate(db: Database, options: { allowCookie?: boolean; lim
       res.setHeader('Retry-After', String(wait));
       return next(new AppError('RATE_LIMITED', `Too many failed authentications from this address; retry in ${wait} s.`));
     }
-    const token = bearer(req) ?? (options.allowCookie ? readCookie(req, SESSION_COOKIE) : undefined);
-    if (!token) return next(new AppError('UNAUTHENTICATED'));
-    const id = await authenticateToken(db, token);
-    if (!id) {
-      limiter.record(client);
-      return next(new AppError('UNAUTHENTICATED', 'The API token is unknown, revoked or expired.'));
+    const token = bearer(req);
+    let id: TokenIdentity | undefined;
+    if (token) {
+      id = await authenticateToken(db, token);
+      if (!id) {
+        limiter.record(client);
+        return next(new AppError('UNAUTHENTICATED', 'The API token is unknown, revoked or expired.'));
+      }
+    } else {
+      // The dashboard's scripts call the API with the page session; changes must echo its CSRF token.
+      const session = await readSession(db, readCookie(req, SESSION_COOKIE));
+      if (!session) return next(new AppError('UNAUTHENTICATED'));
+      if (!SAFE_METHODS.has(req.method) && !csrfMatches(session, req.get('x-csrf-token'))) return next(new AppError('CSRF_FAILED'));
+      id = session.identity;
     }
     if (perToken) {
       const tokenWait = perToken.retryAfter(id.tokenId);

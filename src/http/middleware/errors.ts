@@ -4,6 +4,7 @@ import multer from 'multer';
 import { z } from 'zod';
 import { AppError, ERROR_CATALOGUE, ReportFormatError } from '../../errors.js';
 import type { Logger } from '../../logger.js';
+import { renderHtml } from '../../reports/engine.js';
 
 export function toAppError(error: unknown): AppError {
   if (error instanceof AppError) return error;
@@ -35,6 +36,11 @@ export function errorHandler(log: Logger): ErrorRequestHandler {
     if (appError.code === 'INTERNAL') log.error({ err: error, requestId: res.locals.requestId, path: req.path }, 'request failed');
     else log.info({ code: appError.code, requestId: res.locals.requestId, path: req.path }, 'request refused');
     if (res.headersSent) return;
+    // A person at a page gets a page; programs (the API, webhooks, anything asking for JSON) get JSON.
+    if (!/^\/(api|webhooks)(\/|$)/.test(req.path) && req.accepts(['json', 'html']) === 'html') {
+      res.status(appError.status).type('html').send(renderHtml('web/error', { status: appError.status, code: appError.code, message: appError.message, requestId: res.locals.requestId }));
+      return;
+    }
     res.status(appError.status).json({
       error: {
         code: appError.code,
