@@ -49,7 +49,8 @@ export function createApp(deps: AppDeps): Express {
   app.use(
     helmet({
       contentSecurityPolicy: { useDefaults: false, directives: { defaultSrc: ["'none'"], styleSrc: ["'self'", "'unsafe-inline'"], scriptSrc: ["'self'"], connectSrc: ["'self'"], imgSrc: ["'self'", 'data:'], formAction: ["'self'"], frameAncestors: ["'none'"], baseUri: ["'none'"] } },
-      referrerPolicy: { policy: 'no-referrer' },
+      // same-origin, not no-referrer: with no-referrer browsers send "Origin: null" on our own form posts.
+      referrerPolicy: { policy: 'same-origin' },
       // HSTS only when ScanHub itself terminates TLS; behind a proxy, the proxy sets it.
       strictTransportSecurity: deps.config.tlsCert ? { maxAge: 31_536_000, includeSubDomains: true } : false,
     }),

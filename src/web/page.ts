@@ -16,7 +16,7 @@ export function pageSession(res: Response): Session {
   return session;
 }
 
-/** Pages need a session: a GET without one goes to the sign-in page and comes back after. */
+/** Pages need a session: a browser without one goes to the sign-in page and comes back after; a program gets 401. */
 export function requirePage(db: Database): RequestHandler {
   return async (req, res, next) => {
     const session = await readSession(db, readCookie(req, SESSION_COOKIE));
@@ -24,7 +24,7 @@ export function requirePage(db: Database): RequestHandler {
       res.locals.session = session;
       return next();
     }
-    if (req.method === 'GET' || req.method === 'HEAD') {
+    if ((req.method === 'GET' || req.method === 'HEAD') && req.accepts(['html', 'json']) === 'html') {
       res.redirect(303, req.originalUrl === '/' ? '/login' : `/login?next=${encodeURIComponent(req.originalUrl)}`);
       return;
     }

@@ -1,10 +1,9 @@
 // Browse pages: overview, project, submission, findings explorer, triage.
 import { Router } from 'express';
-import { renderHtml } from '../../../reports/engine.js';
 import { listProjects } from '../../../store/repositories/projects.js';
 import { queryFindings } from '../../../store/repositories/findings.js';
 import type { AppDeps } from '../../../http/deps.js';
-import { pageSession } from '../../page.js';
+import { pageSession, renderPage } from '../../page.js';
 
 const PAGE_FINDINGS = 25;
 const PAGE_PROJECTS = 50;
@@ -37,7 +36,7 @@ export function browsePages({ db }: AppDeps): Router {
         more: page.nextCursor !== null,
       });
     }
-    res.type('html').send(renderHtml('pages/home', { identity: id, csrfToken: session.csrfToken, projects: view, moreProjects: Math.max(0, projects.length - PAGE_PROJECTS) }));
+    renderPage(res, 'overview', { title: 'Overview', nav: 'overview' }, { projects: view });
   });
   return router;
 }

@@ -1,0 +1,74 @@
+// The dashboard shell: sign-in returns to the page asked for, assets load under the CSP, the API
+// accepts the page session only with its CSRF token for changes, and people get HTML errors.
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import type { Browser } from 'playwright-core';
+import { startTestApp, type TestApp } from '../../helpers/app.js';
+// These run inside the page (page.evaluate); the project is compiled without the DOM library.
+declare const document: { documentElement: { scrollWidth: number; clientWidth: number }; querySelector(s: string): { dataset: Record<string, string> } | null };
+import { describeBrowser, expectAccessible, launchBrowser, signIn } from '../../helpers/browser.js';
+
+describeBrowser('dashboard shell', () => {
+  let app: TestApp;
+  let browser: Browser;
+  beforeAll(async () => {
+    app = await startTestApp('pglite');
+    browser = await launchBrowser();
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await app?.close();
+  });
+
+  it('sends a signed-out visitor to sign in and back to the page asked for', async () => {
+    const page = await browser.newPage();
+    const errors: string[] = [];
+    page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
+    await page.goto(`${app.url}/?sort=name`);
+    expect(new URL(page.url()).pathname).toBe('/login');
+    await expectAccessible(page);
+    await page.getByLabel('API token').fill(app.adminToken);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.waitForURL((u) => !u.pathname.startsWith('/login'));
+    expect(new URL(page.url()).pathname + new URL(page.url()).search).toBe('/?sort=name');
+    expect(errors, 'no CSP or script errors in the console').toEqual([]);
+    await page.close();
+  });
+
+  it('refuses a sign-in redirect to another site', async () => {
+    const page = await browser.newPage();
+    await page.goto(`${app.url}/login?next=//evil.example/x`);
+    await page.getByLabel('API token').fill(app.adminToken);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.waitForURL((u) => !u.pathname.startsWith('/login'));
+    expect(new URL(page.url()).host).toBe(new URL(app.url).host);
+    await page.close();
+  });
+
+  it('lets page scripts call the API with the session, changes only with the CSRF token', async () => {
+    const page = await browser.newPage();
+    await signIn(page, app.url, app.adminToken);
+    const read = await page.evaluate(async () => (await fetch('/api/v1/projects')).status);
+    expect(read).toBe(200);
+    const forged = await page.evaluate(async () => (await fetch('/api/v1/projects', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: 'web/forged' }) })).status);
+    expect(forged).toBe(403);
+    const made = await page.evaluate(async () => {
+      const csrf = document.querySelector('main')?.dataset.csrf ?? '';
+      return (await fetch('/api/v1/projects', { method: 'POST', headers: { 'content-type': 'application/json', 'x-csrf-token': csrf }, body: JSON.stringify({ name: 'web/made' }) })).status;
+    });
+    expect(made).toBe(201);
+    await page.close();
+  });
+
+  it('answers a person with an HTML error page and a program with JSON', async () => {
+    const page = await browser.newPage();
+    await signIn(page, app.url, app.adminToken);
+    const res = await page.goto(`${app.url}/no-such-page`);
+    expect(res?.status()).toBe(404);
+    await expect(page.getByRole('heading', { level: 1 })).toBeDefined();
+    expect(await page.textContent('h1')).toBe('NOT_FOUND');
+    const api = await fetch(`${app.url}/no-such-page`, { headers: { accept: 'application/json' }, redirect: 'manual' });
+    expect(api.status).toBe(401);
+    expect(((await api.json()) as { error: { code: string } }).error.code).toBe('UNAUTHENTICATED');
+    await page.close();
+  });
+});
