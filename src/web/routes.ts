@@ -1,6 +1,6 @@
 // The dashboard: server-rendered pages at /, signed in with a session (src/security/sessions.ts).
 // Page groups live under src/web/pages/; each is an express Router mounted behind requirePage().
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import express, { Router } from 'express';
 import { renderHtml } from '../reports/engine.js';
@@ -14,7 +14,7 @@ import { assertSameOrigin, requirePage } from './page.js';
 import { browsePages } from './pages/browse/index.js';
 import { managePages } from './pages/manage/index.js';
 
-const ASSETS: Record<string, string> = { 'app.css': 'text/css; charset=utf-8', 'app.js': 'text/javascript; charset=utf-8' };
+const ASSET_TYPES: Record<string, string> = { css: 'text/css; charset=utf-8', js: 'text/javascript; charset=utf-8' };
 
 /** Where to go after signing in: a path on this site only (never `//host` or a scheme). */
 function safeNext(value: unknown): string {
@@ -31,7 +31,12 @@ export function webRoutes(deps: AppDeps): Router {
     `${SESSION_COOKIE}=${value}; ${['Path=/', 'HttpOnly', 'SameSite=Strict', `Max-Age=${maxAgeSeconds}`, ...(secureCookie ? ['Secure'] : [])].join('; ')}`;
 
   // Read once: the assets are part of the release, not user data.
-  const assets = new Map(Object.entries(ASSETS).map(([name, type]) => [name, { type, body: readFileSync(join(templatesDir, 'web/assets', name)) }]));
+  const assetDir = join(templatesDir, 'web/assets');
+  const assets = new Map(
+    readdirSync(assetDir)
+      .filter((name) => /^[a-z-]+\.(css|js)$/.test(name))
+      .map((name) => [name, { type: ASSET_TYPES[name.split('.').pop()!]!, body: readFileSync(join(assetDir, name)) }]),
+  );
   router.get('/assets/:name', (req, res, next) => {
     const asset = assets.get(req.params.name);
     if (!asset) return next();
