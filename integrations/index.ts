@@ -32,6 +32,12 @@ import { semgrep } from './scanners/semgrep/index.js';
 import { trivy } from './scanners/trivy/index.js';
 import { xray } from './scanners/xray/index.js';
 import { jfrogConnection } from './scanners/xray/connection.js';
+import { nexusIq } from './scanners/nexus-iq/index.js';
+import { nexusIqConnection } from './scanners/nexus-iq/connection.js';
+import { createNexusIqClient } from './scanners/nexus-iq/client.js';
+import { sonarqube } from './scanners/sonarqube/index.js';
+import { sonarqubeConnection } from './scanners/sonarqube/connection.js';
+import { createSonarQubeClient } from './scanners/sonarqube/client.js';
 
 export const scanners: readonly ScannerPlugin[] = [
   bandit,
@@ -39,10 +45,12 @@ export const scanners: readonly ScannerPlugin[] = [
   dependencyCheck,
   gitlabSecurityReport,
   grype,
+  nexusIq,
   npmAudit,
   osvScanner,
   sarif,
   semgrep,
+  sonarqube,
   trivy,
   xray,
 ];
@@ -53,8 +61,10 @@ export const connections: readonly ConnectionSpec[] = [
   gitlabConnection,
   jenkinsConnection,
   jfrogConnection,
+  nexusIqConnection,
   slackConnection,
   smsConnection,
+  sonarqubeConnection,
   teamsConnection,
   webhookConnection,
 ];
@@ -92,6 +102,22 @@ export const integrationVerifiers: Readonly<Record<string, Verifier>> = {
     const client = new XrayClient({ baseUrl: String(settings.baseUrl), accessToken: String(settings.accessToken), outbound, retry: { attempts: 2 } });
     try {
       return await client.verify();
+    } finally {
+      await client.close();
+    }
+  },
+  'nexus-iq': async (settings, outbound, target) => {
+    const client = createNexusIqClient({ url: String(settings.url), user: String(settings.user), token: String(settings.token), outbound, retry: { attempts: 2 } });
+    try {
+      return await client.verify(target.project);
+    } finally {
+      await client.close();
+    }
+  },
+  sonarqube: async (settings, outbound, target) => {
+    const client = createSonarQubeClient({ url: String(settings.url), token: String(settings.token), outbound, ...(settings.organization ? { organization: String(settings.organization) } : {}), retry: { attempts: 2 } });
+    try {
+      return await client.verify(target.project);
     } finally {
       await client.close();
     }

@@ -23,6 +23,8 @@ const FOLDERS: Record<string, string> = {
   sarif: 'sarif',
   semgrep: 'semgrep',
   semgrep_pro: 'semgrep',
+  sonarqube: 'sonarqube',
+  sonatype: 'nexus-iq',
   trivy: 'trivy',
   xray: 'xray',
 };
