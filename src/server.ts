@@ -25,8 +25,11 @@ import { ensureBootstrapAdmin } from './security/tokens.js';
 import { seedDemo } from './demo.js';
 import { dataOptionsFromConfig, runScheduledUpdate } from './data/index.js';
 import { reassessAfterUpdate } from './data/reassess.js';
-import { bootstrapIntegrations } from './integrations-bootstrap.js';
-import { startScheduler } from './jobs/scheduler.js';
+import { bootstrapIntegrations, operatorUrls } from './integrations-bootstrap.js';
+import { createSonarPullHandler, SONARQUBE_PULL_QUEUE } from '../integrations/scanners/sonarqube/bridge.js';
+import { createNexusIqPullHandler, NEXUSIQ_PULL_QUEUE } from '../integrations/scanners/nexus-iq/bridge.js';
+import { enqueueScheduledPulls } from './bridges/schedule.js';
+import { startScheduler, type Task } from './jobs/scheduler.js';
 
 /** Certificate and key from SCANHUB_TLS_CERT / SCANHUB_TLS_KEY; both or neither. */
 function tlsOptions(config: Config): { cert: Buffer; key: Buffer; minVersion: 'TLSv1.2' } | undefined {
@@ -49,7 +52,7 @@ export interface RunningServer {
 export async function startServer(config: Config, log: Logger): Promise<RunningServer> {
   const secrets = loadSecretBox(config, log);
   // Hosts the operator named in the environment are trusted by the outbound guard.
-  const operatorHosts = [config.jfrogUrl, config.gitlabUrl].filter((u): u is string => Boolean(u)).map((u) => new URL(u).hostname);
+  const operatorHosts = operatorUrls(config).map((u) => new URL(u).hostname);
   const outbound = createOutbound({ ...config, outboundAllow: [config.outboundAllow, ...operatorHosts].filter(Boolean).join(',') });
   notificationSettings.publicUrl = config.publicUrl;
   if (!secrets) log.warn('no SCANHUB_SECRET_KEY: ScanHub will refuse to store credentials (integrations, channels)');
@@ -95,23 +98,20 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
   log.info({ url, database: db.kind }, 'ScanHub listening');
   const dataOptions = dataOptionsFromConfig(config);
   const autoUpdate = config.dataAutoUpdate ?? db.kind === 'postgres';
+  const vulnerabilityData: Task = {
+    name: 'vulnerability-data',
+    everyMs: 15 * 60_000,
+    run: async (at) => {
+      const run = await runScheduledUpdate(db, dataOptions, at, { outbound });
+      if (!run.ran) return 0;
+      for (const r of run.results) if (r.outcome === 'failed') log.warn({ source: r.source, reason: r.reason }, 'vulnerability data update failed; the previous data stays in use');
+      const reassessed = await reassessAfterUpdate(db, run.results, at);
+      if (reassessed.changed.length) log.info({ changed: reassessed.changed.length }, 'verdicts re-assessed after a data update');
+      return run.results.filter((r) => r.outcome === 'updated').length;
+    },
+  };
   const scheduler = startScheduler(db, log, {
-    extra: autoUpdate
-      ? [
-          {
-            name: 'vulnerability-data',
-            everyMs: 15 * 60_000,
-            run: async (at) => {
-              const run = await runScheduledUpdate(db, dataOptions, at, { outbound });
-              if (!run.ran) return 0;
-              for (const r of run.results) if (r.outcome === 'failed') log.warn({ source: r.source, reason: r.reason }, 'vulnerability data update failed; the previous data stays in use');
-              const reassessed = await reassessAfterUpdate(db, run.results, at);
-              if (reassessed.changed.length) log.info({ changed: reassessed.changed.length }, 'verdicts re-assessed after a data update');
-              return run.results.filter((r) => r.outcome === 'updated').length;
-            },
-          },
-        ]
-      : [],
+    extra: [{ name: 'bridge-pulls', everyMs: 60_000, run: (at) => enqueueScheduledPulls(db, at) }, ...(autoUpdate ? [vulnerabilityData] : [])],
   });
   const ciDeps = { db, secrets, outbound, log, envSettings: config.gitlabUrl && config.gitlabToken ? { url: config.gitlabUrl, token: config.gitlabToken, mergeRequestNotes: true, commitStatuses: true } : undefined, publicUrl: config.publicUrl };
   const worker = startWorker(
@@ -122,6 +122,8 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
       [XRAY_SCAN_QUEUE]: createXrayScanHandler({ db, scanners, secrets, outbound, log }),
       [XRAY_REMOVED_QUEUE]: createImageRemovedHandler({ db, secrets }),
       [XRAY_WEBHOOK_QUEUE]: createXrayWebhookHandler({ db, scanners, secrets }),
+      [SONARQUBE_PULL_QUEUE]: createSonarPullHandler({ db, scanners, secrets, outbound, log }),
+      [NEXUSIQ_PULL_QUEUE]: createNexusIqPullHandler({ db, scanners, secrets, outbound, log }),
       [CI_PUBLISH_QUEUE]: createCiPublishHandler(ciDeps),
       [CI_TRIGGER_QUEUE]: createCiTriggerHandler(ciDeps),
     },

@@ -20,6 +20,7 @@ import { webhookRoutes } from './routes/webhooks.js';
 import { reportRoutes } from './routes/reports.js';
 import { ackPageRoutes, alertRoutes } from './routes/alerts.js';
 import { dataRoutes } from './routes/data.js';
+import { scanRoutes } from './routes/scans.js';
 import helmet from 'helmet';
 import { buildOpenApi } from './openapi.js';
 import { API_ROUTES } from './permissions.js';
@@ -96,6 +97,7 @@ export function createApp(deps: AppDeps): Express {
   api.use(reportRoutes(deps));
   api.use(alertRoutes(deps));
   api.use(dataRoutes(deps));
+  api.use(scanRoutes(deps));
   api.get('/scanners', (_req, res) => {
     res.json({ items: deps.scanners.map((s) => ({ id: s.id, name: s.name, formats: s.formats })) });
   });

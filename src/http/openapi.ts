@@ -16,6 +16,7 @@ import { dataUpdateBody } from './routes/data.js';
 import { projectReportQuery, reportQuery } from './routes/reports.js';
 import { createProjectBody, updateProjectBody } from './routes/projects.js';
 import { fieldsSchema } from './routes/submissions.js';
+import { scanRequestBody } from './routes/scans.js';
 
 type Body = { json: z.ZodType } | { yaml: true } | { multipart: z.ZodObject } | { anyText: true };
 
@@ -124,6 +125,8 @@ export const ROUTE_DOCS: Record<string, RouteDoc> = {
   'PUT /alert-rules/:id': { summary: 'Replace an alert rule', tag: 'alerts', body: { json: alertRuleRequest }, success: { 200: 'The rule' } },
   'DELETE /alert-rules/:id': { summary: 'Remove an alert rule', tag: 'alerts', success: { 204: 'Removed' } },
   'GET /notifications': { summary: 'Deliveries with their state (pending, deferred, sent, suppressed, dead) and reason', tag: 'alerts', query: notificationQuery, success: { 200: 'Deliveries' } },
+  'POST /projects/:project/scans': { summary: 'Scan on demand through a bridge (Xray image, SonarQube branch, Nexus IQ stage)', tag: 'scans', body: { json: scanRequestBody }, success: { 202: 'The scan, queued: follow it at GET /scans/{id}' } },
+  'GET /scans/:id': { summary: 'An on-demand scan: status, step, and the submission it produced or why it failed', tag: 'scans', success: { 200: 'The scan' } },
   'POST /data/update': { summary: "Update ScanHub's vulnerability data (KEV, EPSS, OSV)", tag: 'data', body: { json: dataUpdateBody }, success: { 200: 'Per source: updated, unchanged or failed with the reason (installed data kept)' } },
   'GET /data/status': { summary: 'Vulnerability-data sources: version, dates, rows, sha256, age, staleness, last outcome', tag: 'data', success: { 200: 'Sources' } },
   'GET /data/sources': { summary: 'Same as GET /data/status', tag: 'data', success: { 200: 'Sources' } },

@@ -39,6 +39,21 @@ export async function enqueue(
   return { id: String(live.rows[0]?.id ?? ''), duplicate: true };
 }
 
+/**
+ * Enqueues unless a job with this key was EVER queued on `queue` (not only a live one): a schedule
+ * slot fires once across instances even after its job has finished. Atomic in one statement; two
+ * instances racing meet the live-key unique index.
+ */
+export async function enqueueOnce(q: Queryable, queue: string, payload: Record<string, unknown>, dedupeKey: string, options: { maxAttempts?: number } = {}): Promise<boolean> {
+  const { rows } = await q.query<{ id: string }>(
+    `INSERT INTO jobs (queue, dedupe_key, payload, max_attempts)
+     SELECT $1, $2, $3, $4 WHERE NOT EXISTS (SELECT 1 FROM jobs WHERE queue = $1 AND dedupe_key = $2)
+     ON CONFLICT (queue, dedupe_key) WHERE dedupe_key IS NOT NULL AND state IN ('queued', 'running') DO NOTHING RETURNING id`,
+    [queue, dedupeKey, JSON.stringify(payload), options.maxAttempts ?? 5],
+  );
+  return rows.length > 0;
+}
+
 /** Claims the next due job of `queue` (or one whose lease expired), or undefined. */
 export async function claim<P>(db: Database, queue: string, worker: string, leaseMs: number): Promise<Job<P> | undefined> {
   const { rows } = await db.query<JobRow>(

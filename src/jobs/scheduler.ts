@@ -9,7 +9,7 @@ export interface Scheduler {
   stop(): Promise<void>;
 }
 
-interface Task {
+export interface Task {
   name: string;
   everyMs: number;
   run(now: Date): Promise<number>;

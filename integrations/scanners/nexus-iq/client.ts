@@ -212,6 +212,13 @@ export class NexusIqClient {
     return app;
   }
 
+  /** Application-evaluation webhooks name only IQ's internal id; IQ has no lookup by it, so the list is searched. */
+  async applicationById(id: string): Promise<IqApplication> {
+    const app = (await this.#applications(undefined)).find((a) => a.id === id);
+    if (!app) throw new IntegrationError('NEXUSIQ_APPLICATION_NOT_FOUND', `Nexus IQ lists no application with internal id ${id} visible to this user.`, { status: 404 });
+    return app;
+  }
+
   /** Starts an evaluation (B.2): source-control, promote-scan or SBOM; returns the ticket to poll. */
   async requestEvaluation(applicationId: string, request: EvaluationRequest): Promise<EvaluationTicket> {
     const app = encodeURIComponent(applicationId);

@@ -8,15 +8,16 @@ import type { ScannerPlugin } from '../../../src/plugins/scanner.js';
 import { IntegrationError } from '../../../src/plugins/integration-error.js';
 import { enqueue, type Job, type JobHandler, type JobHandlerContext } from '../../../src/jobs/queue.js';
 import { ingestSubmission } from '../../../src/ingest/submit.js';
-import { recordFailedScan } from '../../../src/ingest/failed-scan.js';
 import type { Logger } from '../../../src/logger.js';
 import type { Outbound } from '../../../src/security/outbound.js';
 import type { SecretBox } from '../../../src/security/secrets.js';
-import type { Database, Queryable } from '../../../src/store/db.js';
+import type { Database } from '../../../src/store/db.js';
 import { recordEvent } from '../../../src/store/events.js';
 import { audit } from '../../../src/store/audit.js';
 import { loadIntegrationSecrets } from '../../../src/store/repositories/integrations.js';
-import { createProject, findProject } from '../../../src/store/repositories/projects.js';
+import { findProject } from '../../../src/store/repositories/projects.js';
+import { ensureProject, keepAlive, runBridge } from '../../../src/bridges/run.js';
+import { trackScan } from '../../../src/bridges/scans.js';
 import type { ImageRef } from '../../../src/plugins/source.js';
 import { XrayClient, type XrayClientOptions } from './client.js';
 import { jfrogConnection } from './connection.js';
@@ -37,8 +38,12 @@ export interface BridgeDeps {
 
 interface ScanPayload {
   integrationId: string;
-  image: ImageRef;
+  /** A push names its digest; an on-demand scan of a tag has none. */
+  image: Omit<ImageRef, 'digest'> & { digest?: string | undefined };
   receivedAt: string;
+  /** On-demand scans: the scan row to keep up to date and the project that asked. */
+  scanId?: string;
+  projectId?: string;
 }
 
 const PROJECT_NAME = /^[A-Za-z0-9][A-Za-z0-9._\-/]*$/;
@@ -48,19 +53,6 @@ export function mapProject(rule: string, image: Pick<ImageRef, 'repository' | 'i
   const name = rule.replaceAll('{repo}', image.repository).replaceAll('{image}', image.image).replace(/\/{2,}/g, '/').replace(/\/$/, '');
   if (!PROJECT_NAME.test(name) || name.length > 200) throw new IntegrationError('JFROG_BAD_MAPPING', `The project mapping "${rule}" gives "${name}", which is not a valid project name.`);
   return name;
-}
-
-async function ensureProject(q: Queryable, name: string, actor: string): Promise<string> {
-  const existing = await findProject(q, name);
-  if (existing) return existing.id;
-  try {
-    return (await createProject(q, name, actor)).id;
-  } catch {
-    // Another job created it a moment ago.
-    const again = await findProject(q, name);
-    if (!again) throw new Error(`cannot create project ${name}`);
-    return again.id;
-  }
 }
 
 function clientFor(deps: BridgeDeps, settings: Settings): XrayClient {
@@ -74,64 +66,57 @@ function clientFor(deps: BridgeDeps, settings: Settings): XrayClient {
   });
 }
 
-/** Keeps the job's lease alive while it waits on Xray. */
-function keepAlive(ctx: JobHandlerContext): () => void {
-  const timer = setInterval(() => void ctx.heartbeat().catch(() => undefined), 20_000);
-  timer.unref();
-  return () => clearInterval(timer);
-}
-
 export function createXrayScanHandler(deps: BridgeDeps): JobHandler {
-  return async (job: Job, ctx: JobHandlerContext) => {
+  return trackScan(deps.db, async (job: Job, ctx: JobHandlerContext, progress) => {
     const payload = job.payload as unknown as ScanPayload;
     const settings = await loadIntegrationSecrets<Settings>(deps.db, deps.secrets, jfrogConnection, payload.integrationId);
     const { image } = payload;
     const actor = `jfrog:${payload.integrationId}`;
-    const projectId = await ensureProject(deps.db, mapProject(settings.projectMapping, image), actor);
-    const key = `xray:${payload.integrationId}:${image.digest}:${image.tag}`;
-    const source = { kind: 'artifactory', integrationId: payload.integrationId, repository: image.repository, image: image.image, tag: image.tag, digest: `sha256:${image.digest}` };
+    const projectId = payload.projectId ?? (await ensureProject(deps.db, mapProject(settings.projectMapping, image), actor));
+    // A push names its digest; an on-demand scan of a tag is one submission per request.
+    const key = image.digest ? `xray:${payload.integrationId}:${image.digest}:${image.tag}` : `xray:${payload.integrationId}:scan:${payload.scanId}`;
+    const source = { kind: 'artifactory', integrationId: payload.integrationId, repository: image.repository, image: image.image, tag: image.tag, ...(image.digest ? { digest: `sha256:${image.digest}` } : {}), ...(payload.scanId ? { scanId: payload.scanId } : {}) };
     const deadline = new Date(Date.parse(payload.receivedAt) + settings.deadlineSeconds * 1000);
     const client = clientFor(deps, settings);
-    const stop = keepAlive(ctx);
+    const stop = keepAlive(ctx.heartbeat);
     try {
-      await client.scanArtifact(`docker://${image.image}:${image.tag}`);
-      const status = await client.waitForScan({ repo: image.repository, path: image.path }, { pollIntervalMs: deps.client?.pollIntervalMs ?? settings.pollIntervalSeconds * 1000, deadline });
-      if (status.status === 'FAILED' || status.status === 'NOT_SUPPORTED') {
-        throw new IntegrationError('JFROG_SCAN_FAILED', `Xray reports the scan of ${image.image}:${image.tag} as ${status.rawStatus}.`);
-      }
-      const summary = await client.artifactSummary({ paths: [`default/${image.repository}/${image.image}/${image.tag}/`] });
-      const reports = [{ filename: 'xray-summary.json', content: Buffer.from(JSON.stringify(summary.body)), tool: 'xray' }];
-      try {
-        const violations = await client.violations({ repo: image.repository, path: image.path });
-        if (violations.violations.length) reports.push({ filename: 'xray-violations.json', content: Buffer.from(JSON.stringify(violations.body)), tool: 'xray' });
-      } catch (error) {
-        // Filtering violations by artifact needs Xray ≥ 3.88.10; the summary still carries the issues.
-        if (!(error instanceof IntegrationError) || error.retryable) throw error;
-        deps.log.warn({ code: error.code, image: `${image.image}:${image.tag}` }, 'Xray violations unavailable for this artifact');
-      }
-      const result = await ingestSubmission({ db: deps.db, scanners: deps.scanners, now: deps.now }, { projectId, ref: image.tag, reports, idempotencyKey: key, actor, source });
-      const outcome = result.verdict?.outcome ?? 'error';
-      if (settings.sourceRescan?.on.includes(outcome as 'pass')) {
-        // The image's source project rebuilds and rescans with the same inputs (one trigger per digest).
-        await enqueue(deps.db, 'ci.trigger', {
-          project: settings.sourceRescan.gitlabProject,
-          ref: settings.sourceRescan.ref,
-          variables: { SCANHUB_IMAGE: `${image.image}:${image.tag}`, SCANHUB_IMAGE_DIGEST: `sha256:${image.digest}`, SCANHUB_VERDICT: outcome },
-        }, { dedupeKey: `rescan:${key}` });
-      }
-      return { submissionId: result.id, outcome, replayed: result.replayed };
-    } catch (error) {
-      const retryable = error instanceof IntegrationError ? error.retryable : true;
-      if (retryable && job.attempts < job.maxAttempts) throw error;
-      const reason = error instanceof IntegrationError ? `${error.code}: ${error.message}` : (error as Error).message;
-      const submissionId = await recordFailedScan(deps.db, projectId, image.tag, reason, source, key);
-      deps.log.warn({ image: `${image.image}:${image.tag}`, reason }, 'Xray scan ended without findings: verdict error recorded');
-      return { submissionId, outcome: 'error', reason };
+      return await runBridge({ db: deps.db, log: deps.log, job, projectId, ref: image.tag, tool: 'xray', key, source }, async () => {
+        await progress('asking Xray to scan');
+        await client.scanArtifact(`docker://${image.image}:${image.tag}`);
+        await progress('waiting for the Xray scan');
+        const status = await client.waitForScan({ repo: image.repository, path: image.path }, { pollIntervalMs: deps.client?.pollIntervalMs ?? settings.pollIntervalSeconds * 1000, deadline });
+        if (status.status === 'FAILED' || status.status === 'NOT_SUPPORTED') {
+          throw new IntegrationError('JFROG_SCAN_FAILED', `Xray reports the scan of ${image.image}:${image.tag} as ${status.rawStatus}.`);
+        }
+        await progress('fetching the Xray summary and violations');
+        const summary = await client.artifactSummary({ paths: [`default/${image.repository}/${image.image}/${image.tag}/`] });
+        const reports = [{ filename: 'xray-summary.json', content: Buffer.from(JSON.stringify(summary.body)), tool: 'xray' }];
+        try {
+          const violations = await client.violations({ repo: image.repository, path: image.path });
+          if (violations.violations.length) reports.push({ filename: 'xray-violations.json', content: Buffer.from(JSON.stringify(violations.body)), tool: 'xray' });
+        } catch (error) {
+          // Filtering violations by artifact needs Xray ≥ 3.88.10; the summary still carries the issues.
+          if (!(error instanceof IntegrationError) || error.retryable) throw error;
+          deps.log.warn({ code: error.code, image: `${image.image}:${image.tag}` }, 'Xray violations unavailable for this artifact');
+        }
+        await progress('assessing');
+        const result = await ingestSubmission({ db: deps.db, scanners: deps.scanners, now: deps.now }, { projectId, ref: image.tag, reports, idempotencyKey: key, actor, source });
+        const outcome = result.verdict?.outcome ?? 'error';
+        if (settings.sourceRescan?.on.includes(outcome as 'pass') && image.digest) {
+          // The image's source project rebuilds and rescans with the same inputs (one trigger per digest).
+          await enqueue(deps.db, 'ci.trigger', {
+            project: settings.sourceRescan.gitlabProject,
+            ref: settings.sourceRescan.ref,
+            variables: { SCANHUB_IMAGE: `${image.image}:${image.tag}`, SCANHUB_IMAGE_DIGEST: `sha256:${image.digest}`, SCANHUB_VERDICT: outcome },
+          }, { dedupeKey: `rescan:${key}` });
+        }
+        return { submissionId: result.id, outcome, replayed: result.replayed };
+      });
     } finally {
       stop();
       await client.close();
     }
-  };
+  });
 }
 
 /** A deleted image: its findings on that tag are gone (fixed), and the removal is recorded. */

@@ -1,4 +1,4 @@
-// Inbound webhooks from push sources (/webhooks/artifactory) and Xray (/webhooks/xray). They carry
+// Inbound webhooks: push sources (/webhooks/artifactory), Xray, GitLab, SonarQube and Nexus IQ. They carry
 // no API token: each is authenticated against the secrets of the configured JFrog integrations, in
 // constant time over the raw bytes, before the body is even parsed. Work is queued durably and the
 // answer comes at once (202), so the sender never waits on a scan.
@@ -8,6 +8,13 @@ import { z } from 'zod';
 import { artifactorySource } from '../../../integrations/sources/artifactory/index.js';
 import { jfrogConnection } from '../../../integrations/scanners/xray/connection.js';
 import { gitlabConnection } from '../../../integrations/ci/gitlab/connection.js';
+import { sonarqubeConnection } from '../../../integrations/scanners/sonarqube/connection.js';
+import { parseSonarWebhook, verifySonarWebhook } from '../../../integrations/scanners/sonarqube/webhook.js';
+import { SONARQUBE_PULL_QUEUE } from '../../../integrations/scanners/sonarqube/bridge.js';
+import { nexusIqConnection } from '../../../integrations/scanners/nexus-iq/connection.js';
+import { IQ_ALGORITHM_HEADER, IQ_SIGNATURE_HEADER, readIqWebhook, verifyIqSignature } from '../../../integrations/scanners/nexus-iq/webhook.js';
+import { NEXUSIQ_PULL_QUEUE } from '../../../integrations/scanners/nexus-iq/bridge.js';
+import { IntegrationError } from '../../plugins/integration-error.js';
 import { recordFailedScan } from '../../ingest/failed-scan.js';
 import { audit } from '../../store/audit.js';
 import type { Database, Queryable } from '../../store/db.js';
@@ -22,10 +29,15 @@ import type { AppDeps } from '../deps.js';
 
 export type JfrogSettings = z.output<typeof jfrogConnection.configSchema>;
 
+/** The integration kinds that receive webhooks; each carries a webhookSecret. */
+const WEBHOOK_SPECS = { jfrog: jfrogConnection, gitlab: gitlabConnection, sonarqube: sonarqubeConnection, 'nexus-iq': nexusIqConnection } as const;
+type WebhookKind = keyof typeof WEBHOOK_SPECS;
+type SonarSettings = z.output<typeof sonarqubeConnection.configSchema>;
+type IqSettings = z.output<typeof nexusIqConnection.configSchema>;
+
 interface Candidate {
   id: string;
-  /** The integration's settings: JFrog's for `jfrog`, GitLab's for `gitlab` (both carry webhookSecret). */
-  settings: JfrogSettings | (z.output<typeof gitlabConnection.configSchema>);
+  settings: JfrogSettings | z.output<typeof gitlabConnection.configSchema> | SonarSettings | IqSettings;
 }
 
 export const XRAY_SCAN_QUEUE = 'xray.scan';
@@ -38,9 +50,9 @@ export function webhookRoutes(deps: AppDeps): Router {
   const raw = express.raw({ type: () => true, limit: '1mb' });
   const failures = new WindowLimiter(30, 60_000);
 
-  async function candidates(kind: 'jfrog' | 'gitlab', integrationId: string | undefined): Promise<Candidate[]> {
+  async function candidates(kind: WebhookKind, integrationId: string | undefined): Promise<Candidate[]> {
     if (integrationId !== undefined && !z.uuid().safeParse(integrationId).success) throw new AppError('WEBHOOK_UNAUTHENTICATED');
-    const spec = kind === 'jfrog' ? jfrogConnection : gitlabConnection;
+    const spec = WEBHOOK_SPECS[kind];
     const { rows } = await db.query<{ id: string }>(
       `SELECT id FROM integrations WHERE kind = $1 AND enabled ${integrationId ? 'AND id = $2' : ''} ORDER BY created_at`,
       integrationId ? [kind, integrationId] : [kind],
@@ -51,7 +63,7 @@ export function webhookRoutes(deps: AppDeps): Router {
   }
 
   /** The integration whose secret the request proves, or 401 (counted against the sender's address). */
-  async function authenticated(req: Request, prove: (secret: string) => boolean, kind: 'jfrog' | 'gitlab' = 'jfrog'): Promise<Candidate> {
+  async function authenticated(req: Request, prove: (secret: string) => boolean, kind: WebhookKind = 'jfrog'): Promise<Candidate> {
     const client = req.socket.remoteAddress ?? 'unknown';
     const wait = failures.retryAfter(client);
     if (wait > 0) throw new AppError('RATE_LIMITED', `Too many unauthenticated webhooks from this address; retry in ${wait} s.`);
@@ -140,6 +152,71 @@ export function webhookRoutes(deps: AppDeps): Router {
     const outcome = await handleGitlabHook(db, id, body);
     deps.log.info({ integration: id, kind: body.object_kind, outcome: outcome.status }, 'gitlab webhook');
     res.status(202).json(outcome);
+  });
+
+  /** A tool's own payload check failed after the signature matched: the sender gets the reason. */
+  function invalidPayload(error: unknown): never {
+    if (error instanceof IntegrationError) throw new AppError('VALIDATION_FAILED', `${error.code}: ${error.message}`);
+    throw error;
+  }
+
+  // SonarQube's analysis webhook: X-Sonar-Webhook-HMAC-SHA256 over the raw body with the integration's webhookSecret.
+  router.post(['/webhooks/sonarqube', '/webhooks/sonarqube/:integration'], raw, async (req, res) => {
+    const rawBody = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
+    const { id, settings: found } = await authenticated(req, (secret) => verifySonarWebhook(rawBody, req.headers, secret).ok, 'sonarqube');
+    const settings = found as SonarSettings;
+    let event;
+    try {
+      event = parseSonarWebhook(parseJson(req));
+    } catch (error) {
+      invalidPayload(error);
+    }
+    if (event.status !== 'SUCCESS') {
+      res.status(202).json({ status: 'ignored', reason: `the analysis ended ${event.status} in SonarQube` });
+      return;
+    }
+    const listed = settings.projects.find((p) => p.sonarProject === event.projectKey);
+    if (event.pullRequest && !listed?.pullRequests) {
+      res.status(202).json({ status: 'ignored', reason: `pull requests of ${event.projectKey} are not pulled (set pullRequests: true on the project)` });
+      return;
+    }
+    if (event.branch && listed?.branches && !listed.branches.includes(event.branch)) {
+      res.status(202).json({ status: 'ignored', reason: `branch ${event.branch} of ${event.projectKey} is not pulled` });
+      return;
+    }
+    const payload = { integrationId: id, sonarProject: event.projectKey, branch: event.branch, pullRequest: event.pullRequest, trigger: 'webhook', taskId: event.taskId };
+    // SonarQube retries a delivery it thinks failed: one job per background task.
+    const job = await enqueue(db, SONARQUBE_PULL_QUEUE, payload, { dedupeKey: `${id}:${event.taskId}`, maxAttempts: 5 });
+    deps.log.info({ integration: id, project: event.projectKey, branch: event.branch, pullRequest: event.pullRequest, job: job.id }, 'sonarqube webhook');
+    res.status(202).json({ status: 'queued', job: job.id, duplicate: job.duplicate });
+  });
+
+  // Nexus IQ's webhooks: X-Nexus-Webhook-Signature, an HMAC of the raw body with the integration's webhookSecret.
+  router.post(['/webhooks/nexus-iq', '/webhooks/nexus-iq/:integration'], raw, async (req, res) => {
+    const rawBody = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
+    const { id, settings: found } = await authenticated(req, (secret) => verifyIqSignature(secret, rawBody, req.get(IQ_SIGNATURE_HEADER), req.get(IQ_ALGORITHM_HEADER)), 'nexus-iq');
+    const settings = found as IqSettings;
+    let result;
+    try {
+      result = readIqWebhook({ secret: settings.webhookSecret, headers: req.headers, rawBody });
+    } catch (error) {
+      invalidPayload(error);
+    }
+    if (result.kind === 'ignored') {
+      res.status(202).json({ status: 'ignored', reason: `event "${result.eventType}" is not handled` });
+      return;
+    }
+    const event = result.event;
+    if (!(settings.stages as string[]).includes(event.stage)) {
+      res.status(202).json({ status: 'ignored', reason: `stage ${event.stage} is not pulled by this integration (stages: ${settings.stages.join(', ')})` });
+      return;
+    }
+    const payload = { integrationId: id, applicationPublicId: event.applicationPublicId, applicationId: event.applicationId, stage: event.stage, reportId: event.scanId, trigger: 'webhook' };
+    // IQ redelivers with the same delivery id; an evaluation and its policy alert name the same report.
+    const dedupeKey = `${id}:${event.scanId ?? event.policyEvaluationId ?? event.deliveryId ?? event.evaluationDate}`;
+    const job = await enqueue(db, NEXUSIQ_PULL_QUEUE, payload, { dedupeKey, maxAttempts: 5 });
+    deps.log.info({ integration: id, application: event.applicationPublicId ?? event.applicationId, stage: event.stage, job: job.id }, 'nexus-iq webhook');
+    res.status(202).json({ status: 'queued', job: job.id, duplicate: job.duplicate });
   });
   return router;
 }
