@@ -4,6 +4,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { API_ROUTES, PERMISSIONS, type ApiRoute } from '../../src/http/permissions.js';
 import { createToken, ROLES, type Role } from '../../src/security/tokens.js';
+import { createScan } from '../../src/bridges/scans.js';
 import { startTestApp, submissionForm, type TestApp } from '../helpers/app.js';
 
 interface Layer {
@@ -28,14 +29,14 @@ function registeredApiRoutes(app: TestApp): string[] {
   };
   walk((app.express.router as unknown as { stack: Layer[] }).stack);
   // Outside /api/v1: health, the API description, and webhooks (authenticated by signature, tested in webhooks.test.ts).
-  const pages = new Set(['GET /healthz', 'GET /readyz', 'GET /api/openapi.json', 'POST /webhooks/artifactory', 'POST /webhooks/artifactory/:integration', 'POST /webhooks/xray', 'POST /webhooks/xray/:integration', 'POST /webhooks/gitlab', 'POST /webhooks/gitlab/:integration', 'GET /notifications/ack/:token']);
+  const pages = new Set(['GET /healthz', 'GET /readyz', 'GET /api/openapi.json', 'POST /webhooks/artifactory', 'POST /webhooks/artifactory/:integration', 'POST /webhooks/xray', 'POST /webhooks/xray/:integration', 'POST /webhooks/gitlab', 'POST /webhooks/gitlab/:integration', 'POST /webhooks/sonarqube', 'POST /webhooks/sonarqube/:integration', 'POST /webhooks/nexus-iq', 'POST /webhooks/nexus-iq/:integration', 'GET /notifications/ack/:token']);
   return out.filter((r) => !pages.has(r));
 }
 
 describe('RBAC matrix', () => {
   let app: TestApp;
   const tokens = new Map<Role, string>();
-  let ids: { submission: string; exception: string; project: string; other: string; integration: string; channel: string; rule: string };
+  let ids: { submission: string; exception: string; project: string; other: string; integration: string; channel: string; rule: string; scan: string };
   const json = { 'content-type': 'application/json' };
 
   beforeAll(async () => {
@@ -60,7 +61,12 @@ describe('RBAC matrix', () => {
       exception: ((await exception.json()) as { id: string }).id,
       integration: ((await integration.json()) as { id: string }).id,
       channel: channelId,
+      scan: '',
     };
+    // A scan row of the project (the bridge that would run it is not needed to check who may read it),
+    // on an integration of its own: the matrix deletes ids.integration, and its scans with it.
+    const scanIntegration = await app.api('/api/v1/integrations/jenkins', { method: 'POST', headers: json, body: JSON.stringify({ name: 'scan-ci', config: { url: 'https://ci.example.com', user: 'u', apiToken: 't' } }) });
+    ids.scan = await createScan(app.db, { projectId: project, source: 'xray', target: 'docker-local/app:1', integrationId: ((await scanIntegration.json()) as { id: string }).id, requestedBy: 'rbac' });
     for (const role of ROLES) tokens.set(role, await app.token(role));
   });
   afterAll(async () => {
@@ -80,6 +86,7 @@ describe('RBAC matrix', () => {
     if (path.startsWith('/integrations')) return ids.integration;
     if (path.startsWith('/channels')) return ids.channel;
     if (path.startsWith('/alert-rules')) return ids.rule;
+    if (path.startsWith('/scans')) return ids.scan;
     return '00000000-0000-4000-8000-000000000000';
   };
 
