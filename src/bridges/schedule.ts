@@ -8,12 +8,14 @@ import { NEXUSIQ_PULL_QUEUE } from '../../integrations/scanners/nexus-iq/bridge.
 import { enqueueOnce } from '../jobs/queue.js';
 import type { Queryable } from '../store/db.js';
 
-// Only the non-secret scheduling fields are read, straight from the stored (unsealed) settings.
-const sonarSchedule = z.looseObject({
+// Only the non-secret mapping and scheduling fields, read straight from the stored settings (whose
+// secrets are sealed apart): no key is needed to plan a pull.
+export const storedSonarSettings = z.looseObject({
   pullIntervalMinutes: z.number().int().min(0).default(0),
-  projects: z.array(z.looseObject({ sonarProject: z.string(), branches: z.array(z.string()).optional() })).default([]),
+  projects: z.array(z.looseObject({ sonarProject: z.string(), scanhubProject: z.string().optional(), branches: z.array(z.string()).optional() })).default([]),
+  projectMapping: z.string().default('sonarqube/{project}'),
 });
-const iqSchedule = z.looseObject({
+export const storedIqSettings = z.looseObject({
   pullIntervalMinutes: z.number().int().min(0).default(0),
   applications: z.looseObject({ map: z.record(z.string(), z.string()).default({}) }).default({ map: {} }),
   stages: z.array(z.string()).default(['build']),
@@ -25,7 +27,7 @@ export async function enqueueScheduledPulls(q: Queryable, now: Date): Promise<nu
   let queued = 0;
   for (const row of rows) {
     if (row.kind === 'sonarqube') {
-      const settings = sonarSchedule.safeParse(row.config);
+      const settings = storedSonarSettings.safeParse(row.config);
       if (!settings.success || settings.data.pullIntervalMinutes === 0) continue;
       const slot = Math.floor(now.getTime() / (settings.data.pullIntervalMinutes * 60_000));
       for (const project of settings.data.projects) {
@@ -35,7 +37,7 @@ export async function enqueueScheduledPulls(q: Queryable, now: Date): Promise<nu
         }
       }
     } else {
-      const settings = iqSchedule.safeParse(row.config);
+      const settings = storedIqSettings.safeParse(row.config);
       if (!settings.success || settings.data.pullIntervalMinutes === 0) continue;
       const slot = Math.floor(now.getTime() / (settings.data.pullIntervalMinutes * 60_000));
       for (const application of Object.keys(settings.data.applications.map)) {

@@ -61,6 +61,18 @@ describe('fingerprint', () => {
     expect(fingerprint(vuln({ location: { image: 'registry.test/team/other:1.4' } }))).not.toBe(base);
   });
 
+  it("takes a manifest as the target, never the path of the package's own archive", () => {
+    const okhttp = (tool: string, path: string) =>
+      vuln({ tool, ruleId: 'CVE-2016-2402', vulnerabilityIds: ['CVE-2016-2402'], package: { name: 'com.squareup.okhttp:okhttp', version: '2.6.0', purl: 'pkg:maven/com.squareup.okhttp/okhttp@2.6.0' }, location: { path } });
+    // Dependency-Check names the build machine's Maven cache, Nexus IQ the path inside the application.
+    const dc = okhttp('dependency-check', '.m2\\repository\\com\\squareup\\okhttp\\okhttp\\2.6.0\\okhttp-2.6.0.jar');
+    const iq = okhttp('nexus-iq', 'WEB-INF/lib/okhttp-2.6.0.jar');
+    expect(fingerprint(dc)).toBe(fingerprint(iq));
+    expect(vulnerabilityKey(dc)).toBe(vulnerabilityKey(iq));
+    // Two manifests of a monorepo stay two findings.
+    expect(fingerprint(okhttp('trivy', 'services/a/pom.xml'))).not.toBe(fingerprint(okhttp('trivy', 'services/b/pom.xml')));
+  });
+
   it('survives a code finding moving to another line, not a change of code', () => {
     const base = fingerprint(code());
     expect(fingerprint(code({ location: { path: 'app/main.py', startLine: 40, endLine: 40 }, snippet: '  return   eval(value)\n' }))).toBe(base);

@@ -55,12 +55,21 @@ export function ecosystemType(ecosystem: string | undefined): string | undefined
   return map[e] ?? e;
 }
 
-/** Where a vulnerable package lives: the image repository (no tag or digest), else the manifest path. */
+/** A package's own archive (a jar in WEB-INF/lib, a wheel, a gem), as opposed to a manifest that pulled it in. */
+const PACKAGE_ARCHIVE = /\.(jar|war|ear|aar|hpi|jpi|whl|egg|gem|nupkg)$/i;
+
+/**
+ * Where a vulnerable package lives: the image repository (no tag or digest), else the manifest path.
+ * A path to the package's own archive is not a target: tools disagree on it (Dependency-Check gives
+ * the build machine's ~/.m2 path, Nexus IQ the path inside the application), so within a project the
+ * same package@version is one finding, wherever its copies sit.
+ */
 export function targetIdentity(finding: Pick<NormalisedFinding, 'location'>): string | undefined {
   const image = finding.location?.image;
   if (image) return `image:${imageRepository(image)}`;
   const path = finding.location?.path;
-  return path ? `path:${normalisePath(path)}` : undefined;
+  if (!path || PACKAGE_ARCHIVE.test(path.trim())) return undefined;
+  return `path:${normalisePath(path)}`;
 }
 
 /** "registry:5000/team/app:1.4@sha256:…" → "registry:5000/team/app"; "alpine:3.10 (alpine 3.10.2)" → "alpine". */

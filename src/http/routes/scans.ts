@@ -9,6 +9,7 @@ import { SONARQUBE_PULL_QUEUE } from '../../../integrations/scanners/sonarqube/b
 import { IQ_STAGES, nexusIqConnection } from '../../../integrations/scanners/nexus-iq/connection.js';
 import { NEXUSIQ_PULL_QUEUE } from '../../../integrations/scanners/nexus-iq/bridge.js';
 import { createScan, loadScan, SCAN_SOURCES, type ScanSource } from '../../bridges/scans.js';
+import { storedIqSettings, storedSonarSettings } from '../../bridges/schedule.js';
 import type { ConnectionSpec } from '../../plugins/connection.js';
 import { AppError } from '../../errors.js';
 import { enqueue } from '../../jobs/queue.js';
@@ -56,13 +57,13 @@ async function pickIntegration(q: Queryable, source: ScanSource, project: Projec
 /** The SonarQube project / IQ application mapped to this ScanHub project, if exactly one is. */
 function sourceProjectFor(source: ScanSource, config: Record<string, unknown>, project: Project): string | undefined {
   if (source === 'sonarqube') {
-    const settings = sonarqubeConnection.configSchema.parse(config);
+    const settings = storedSonarSettings.parse(config);
     const mapped = settings.projects.filter((p) => scanhubProjectFor(settings, p.sonarProject) === project.name);
     return mapped.length === 1 ? mapped[0]!.sonarProject : undefined;
   }
   if (source === 'nexus-iq') {
-    const settings = nexusIqConnection.configSchema.partial().parse(config);
-    const mapped = Object.entries(settings.applications?.map ?? {}).filter(([, name]) => name === project.name);
+    const settings = storedIqSettings.parse(config);
+    const mapped = Object.entries(settings.applications.map).filter(([, name]) => name === project.name);
     return mapped.length === 1 ? mapped[0]![0] : undefined;
   }
   return undefined;
