@@ -17,7 +17,7 @@ import { loadSecretBox } from './security/keyring.js';
 import { sealedByKey } from './store/repositories/integrations.js';
 import type { Config } from './config/schema.js';
 import { ConfigError } from './config/load.js';
-import { createApp } from './http/app.js';
+import { createApp, createProbeApp } from './http/app.js';
 import type { Logger } from './logger.js';
 import { openDatabase, type Database } from './store/db.js';
 import { migrate } from './store/migrate.js';
@@ -57,16 +57,26 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
   notificationSettings.publicUrl = config.publicUrl;
   if (!secrets) log.warn('no SCANHUB_SECRET_KEY: ScanHub will refuse to store credentials (integrations, channels)');
   const db = await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir });
+  // The embedded database lives in this process: nothing else could do its jobs or serve its API.
+  if (db.kind === 'pglite' && config.role !== 'all') {
+    await db.close();
+    throw new ConfigError(`SCANHUB_ROLE=${config.role} needs a shared PostgreSQL (DATABASE_URL): with the embedded database one instance does everything (role all).`);
+  }
+  const serveApi = config.role !== 'worker';
+  const runJobs = config.role !== 'api';
   try {
+    // Every instance migrates under an advisory lock: the first applies, the others find nothing to do.
     const applied = await migrate(db);
     if (applied.length) log.info({ applied }, 'migrations applied');
-    const generated = await ensureBootstrapAdmin(db, config.adminToken);
-    if (generated) {
-      // Shown once, on the console only (never logged): the database keeps just its hash.
-      process.stderr.write(
-        `\nScanHub generated an admin API token. It is shown only this once — store it now:\n\n  ${generated}\n\n` +
-          `Sign in at ${config.tlsCert ? 'https' : 'http'}://${config.host === '0.0.0.0' ? '127.0.0.1' : config.host}:${config.port}/login with it, or use it as SCANHUB_TOKEN.\n\n`,
-      );
+    if (serveApi) {
+      const generated = await ensureBootstrapAdmin(db, config.adminToken);
+      if (generated) {
+        // Shown once, on the console only (never logged): the database keeps just its hash.
+        process.stderr.write(
+          `\nScanHub generated an admin API token. It is shown only this once — store it now:\n\n  ${generated}\n\n` +
+            `Sign in at ${config.tlsCert ? 'https' : 'http'}://${config.host === '0.0.0.0' ? '127.0.0.1' : config.host}:${config.port}/login with it, or use it as SCANHUB_TOKEN.\n\n`,
+        );
+      }
     }
     const unreadable = Object.entries(await sealedByKey(db)).filter(([keyId]) => !secrets?.canDecrypt(keyId));
     if (unreadable.length) {
@@ -74,7 +84,7 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
     }
     await bootstrapIntegrations(db, config, secrets);
     const demo = config.demo ?? db.kind === 'pglite';
-    if (demo) {
+    if (demo && serveApi) {
       const seeded = await seedDemo(db, scanners);
       if (seeded) log.info({ project: seeded }, 'demo project seeded');
     }
@@ -82,7 +92,9 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
     await db.close();
     throw error;
   }
-  const app = createApp({ db, scanners, connections, notifiers, outbound, secrets, config, log });
+  const lifecycle = { draining: false };
+  const deps = { db, scanners, connections, notifiers, outbound, secrets, config, log, lifecycle };
+  const app = serveApi ? createApp(deps) : createProbeApp(deps);
   const server = await new Promise<Server>((resolve, reject) => {
     const tls = tlsOptions(config);
     const s: Server = tls ? createHttpsServer(tls, app) : createHttpServer(app);
@@ -95,7 +107,33 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
   const url = `${config.tlsCert ? 'https' : 'http'}://${config.host === '0.0.0.0' ? '127.0.0.1' : config.host}:${port}`;
-  log.info({ url, database: db.kind }, 'ScanHub listening');
+  log.info({ url, database: db.kind, role: config.role }, 'ScanHub listening');
+  const background = runJobs ? startBackground(db, config, log, { secrets, outbound }) : undefined;
+  let closing: Promise<void> | undefined;
+  return {
+    server,
+    db,
+    url,
+    close() {
+      closing ??= (async () => {
+        // Not ready first, so load balancers stop sending; then no new connections, in-flight requests finish.
+        lifecycle.draining = true;
+        const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+        server.closeIdleConnections?.();
+        const forced = setTimeout(() => server.closeAllConnections?.(), config.shutdownGraceMs);
+        await background?.stop(config.shutdownGraceMs);
+        await closed;
+        clearTimeout(forced);
+        await db.close();
+        log.info({ role: config.role }, 'stopped');
+      })();
+      return closing;
+    },
+  };
+}
+
+/** The worker side of an instance: the job worker and the scheduler (roles worker and all). */
+function startBackground(db: Database, config: Config, log: Logger, { secrets, outbound }: { secrets: ReturnType<typeof loadSecretBox>; outbound: ReturnType<typeof createOutbound> }) {
   const dataOptions = dataOptionsFromConfig(config);
   const autoUpdate = config.dataAutoUpdate ?? db.kind === 'postgres';
   const vulnerabilityData: Task = {
@@ -129,20 +167,10 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
     },
     { id: `${hostname()}:${process.pid}`, log },
   );
-  let closing: Promise<void> | undefined;
   return {
-    server,
-    db,
-    url,
-    close() {
-      closing ??= (async () => {
-        await new Promise<void>((resolve) => server.close(() => resolve()));
-        server.closeAllConnections?.();
-        await scheduler.stop();
-        await worker.stop();
-        await db.close();
-      })();
-      return closing;
+    async stop(graceMs: number) {
+      await scheduler.stop();
+      await worker.stop({ graceMs });
     },
   };
 }

@@ -64,8 +64,9 @@ export function buildProgram(): Command {
     .command('serve')
     .description('Run the HTTP API, pages and workers (PORT, DATABASE_URL, SCANHUB_DATA_DIR …)')
     .option('--port <port>', 'port to listen on (overrides PORT)')
-    .action(async (opts: { port?: string }) => {
-      const config = loadConfig(process.env, opts.port ? { port: opts.port } : {});
+    .option('--role <role>', 'api (HTTP only), worker (jobs and schedules; probes and metrics only) or all (overrides SCANHUB_ROLE)')
+    .action(async (opts: { port?: string; role?: string }) => {
+      const config = loadConfig(process.env, { ...(opts.port ? { port: opts.port } : {}), ...(opts.role ? { role: opts.role } : {}) });
       const log = createLogger(config.logLevel);
       const running = await startServer(config, log);
       await new Promise<void>((resolve) => {

@@ -22,6 +22,7 @@ import { ackPageRoutes, alertRoutes } from './routes/alerts.js';
 import { dataRoutes } from './routes/data.js';
 import { scanRoutes } from './routes/scans.js';
 import helmet from 'helmet';
+import { observeRequests } from '../observability/metrics.js';
 import { buildOpenApi } from './openapi.js';
 import { API_ROUTES } from './permissions.js';
 import { scanhubVersion } from '../paths.js';
@@ -32,6 +33,7 @@ export function createApp(deps: AppDeps): Express {
   app.set('trust proxy', false);
   app.set('query parser', 'simple');
 
+  app.use(observeRequests);
   app.use((req, res, next) => {
     const incoming = req.get('x-request-id');
     res.locals.requestId = incoming && /^[\w.-]{1,64}$/.test(incoming) ? incoming : randomUUID();
@@ -121,4 +123,15 @@ function methodNotAllowed(known: { method: string; pattern: RegExp }[]): express
     res.setHeader('Allow', allowed.join(', '));
     next(new AppError('METHOD_NOT_ALLOWED', `${req.method} is not supported here; use ${allowed.join(' or ')}.`));
   };
+}
+
+/** A worker instance's HTTP surface: probes and metrics only (SCANHUB_ROLE=worker). */
+export function createProbeApp(deps: AppDeps): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.use(observeRequests);
+  app.use(healthRoutes(deps));
+  app.use((req, _res, next) => next(new AppError('NOT_FOUND', `No route ${req.method} ${req.path}: this instance is a worker (SCANHUB_ROLE=worker) and serves only /healthz, /readyz and /metrics.`)));
+  app.use(errorHandler(deps.log));
+  return app;
 }

@@ -25,6 +25,8 @@ export interface AppDeps {
   beforeCommit?: ((submissionId: string) => Promise<void> | void) | undefined;
   /** The clock; tests inject one to move time (exception expiry, data age). */
   now?: (() => Date) | undefined;
+  /** Set while the instance shuts down: /readyz answers 503 so load balancers stop sending work. */
+  lifecycle?: { draining: boolean } | undefined;
   /** Failed-authentication limiter; one per app (tests get their own). */
   authLimiter?: import('../security/rate-limit.js').WindowLimiter | undefined;
 }

@@ -16,6 +16,7 @@ import { audit } from '../store/audit.js';
 import { assessSubmission, type SubmissionVerdict } from '../assess/assess.js';
 import { effectivePolicy } from '../assess/policies.js';
 import { recordSubmissionEvents } from '../store/events.js';
+import { findingsIngested, ingestDuration, submissionsIngested } from '../observability/metrics.js';
 import { enqueue } from '../jobs/queue.js';
 
 export interface UploadedReport {
@@ -170,12 +171,13 @@ export async function ingestSubmission(deps: IngestDeps, req: SubmissionRequest)
   const replay = await findReplay(deps.db, req, hash);
   if (replay) return replay;
 
+  const stopTimer = ingestDuration.startTimer();
   const parsed = parseSubmissionReports(deps.scanners, req.reports);
   const tools = [...new Set(parsed.map((p) => p.parsed.tool))].sort();
   const incoming = parsed.flatMap((p, reportIndex) => p.parsed.findings.map((finding) => ({ finding, reportIndex })));
 
   try {
-    return await deps.db.transaction(async (tx) => {
+    const result = await deps.db.transaction(async (tx) => {
       // Serialise submissions to one ref: the row lock makes "previous submission" well defined.
       await tx.query(`INSERT INTO refs (project_id, ref) VALUES ($1, $2) ON CONFLICT DO NOTHING`, [req.projectId, req.ref]);
       await tx.query(`SELECT 1 FROM refs WHERE project_id = $1 AND ref = $2 FOR UPDATE`, [req.projectId, req.ref]);
@@ -244,6 +246,10 @@ export async function ingestSubmission(deps: IngestDeps, req: SubmissionRequest)
       await deps.beforeCommit?.(submissionId);
       return toResult(rows[0]!, false);
     });
+    stopTimer();
+    submissionsIngested.inc({ outcome: result.verdict?.outcome ?? 'none' });
+    for (const p of parsed) findingsIngested.inc({ tool: p.parsed.tool }, p.parsed.findings.length);
+    return result;
   } catch (error) {
     // Two identical requests raced: the loser replays the winner's result.
     if ((error as { code?: string }).code === '23505' && (req.idempotencyKey || req.id)) {

@@ -1,6 +1,7 @@
 // The durable job queue (migrations/0004_jobs.sql). Enqueue inside the transaction that decides the
 // work; workers claim one job at a time under a lease; a job whose worker died is claimed again when
 // its lease runs out; failures retry with back-off and end in 'dead' with the reason kept.
+import { jobsRun } from '../observability/metrics.js';
 import type { Database, Queryable } from '../store/db.js';
 
 export interface Job<P = Record<string, unknown>> {
@@ -109,7 +110,11 @@ interface RetryHint {
 export interface Worker {
   /** Runs every due job of every queue once (tests drive workers with this). */
   drain(): Promise<number>;
-  stop(): Promise<void>;
+  /**
+   * Takes no new job and waits for the one in hand; after `graceMs` (default: as long as it takes)
+   * its lease is released so another worker takes it up at once instead of when the lease runs out.
+   */
+  stop(options?: { graceMs?: number }): Promise<void>;
 }
 
 export function startWorker(
@@ -127,9 +132,11 @@ export function startWorker(
     try {
       const result = await handler(job, { heartbeat: () => heartbeat(db, job, options.id, leaseMs) });
       await complete(db, job, result ?? null);
+      jobsRun.inc({ queue, outcome: 'done' });
     } catch (error) {
       const hint = error as RetryHint;
       const outcome = await fail(db, job, (error as Error).message ?? String(error), { retryable: hint.retryable ?? true, retryAfterMs: hint.options?.retryAfterMs });
+      jobsRun.inc({ queue, outcome });
       options.log?.error({ err: error, queue, job: job.id, outcome }, 'job failed');
     }
     return true;
@@ -167,10 +174,25 @@ export function startWorker(
       await current;
       return drain();
     },
-    async stop() {
+    async stop({ graceMs }: { graceMs?: number } = {}) {
       stopped = true;
       if (timer) clearInterval(timer);
-      await current;
+      if (!current) return;
+      if (graceMs === undefined) {
+        await current;
+        return;
+      }
+      let timeout: NodeJS.Timeout | undefined;
+      const finished = await Promise.race([current.then(() => true), new Promise<false>((resolve) => (timeout = setTimeout(() => resolve(false), graceMs)))]);
+      clearTimeout(timeout);
+      if (finished) return;
+      // The job's effects are idempotent (submission keys, dedupe keys): another worker may redo it safely.
+      const released = await db.query(
+        `UPDATE jobs SET state = 'queued', locked_by = NULL, locked_until = NULL, run_at = now(), attempts = GREATEST(attempts - 1, 0)
+          WHERE locked_by = $1 AND state = 'running' RETURNING id`,
+        [options.id],
+      );
+      options.log?.info({ released: released.rows.length }, 'shutting down: in-flight jobs released to other workers');
     },
   };
 }

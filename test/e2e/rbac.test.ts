@@ -29,7 +29,7 @@ function registeredApiRoutes(app: TestApp): string[] {
   };
   walk((app.express.router as unknown as { stack: Layer[] }).stack);
   // Outside /api/v1: health, the API description, and webhooks (authenticated by signature, tested in webhooks.test.ts).
-  const pages = new Set(['GET /healthz', 'GET /readyz', 'GET /api/openapi.json', 'POST /webhooks/artifactory', 'POST /webhooks/artifactory/:integration', 'POST /webhooks/xray', 'POST /webhooks/xray/:integration', 'POST /webhooks/gitlab', 'POST /webhooks/gitlab/:integration', 'POST /webhooks/sonarqube', 'POST /webhooks/sonarqube/:integration', 'POST /webhooks/nexus-iq', 'POST /webhooks/nexus-iq/:integration', 'GET /notifications/ack/:token']);
+  const pages = new Set(['GET /healthz', 'GET /readyz', 'GET /metrics', 'GET /api/openapi.json', 'POST /webhooks/artifactory', 'POST /webhooks/artifactory/:integration', 'POST /webhooks/xray', 'POST /webhooks/xray/:integration', 'POST /webhooks/gitlab', 'POST /webhooks/gitlab/:integration', 'POST /webhooks/sonarqube', 'POST /webhooks/sonarqube/:integration', 'POST /webhooks/nexus-iq', 'POST /webhooks/nexus-iq/:integration', 'GET /notifications/ack/:token']);
   return out.filter((r) => !pages.has(r));
 }
 
