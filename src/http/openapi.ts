@@ -127,6 +127,7 @@ export const ROUTE_DOCS: Record<string, RouteDoc> = {
   'GET /notifications': { summary: 'Deliveries with their state (pending, deferred, sent, suppressed, dead) and reason', tag: 'alerts', query: notificationQuery, success: { 200: 'Deliveries' } },
   'POST /projects/:project/scans': { summary: 'Scan on demand through a bridge (Xray image, SonarQube branch, Nexus IQ stage)', tag: 'scans', body: { json: scanRequestBody }, success: { 202: 'The scan, queued: follow it at GET /scans/{id}' } },
   'GET /scans/:id': { summary: 'An on-demand scan: status, step, and the submission it produced or why it failed', tag: 'scans', success: { 200: 'The scan' } },
+  'POST /policy/validate': { summary: 'Validate a policy (YAML) without saving it: each problem with its line and column', tag: 'policies', body: { yaml: true }, success: { 200: '{ valid, problems[] }' } },
   'POST /data/update': { summary: "Update ScanHub's vulnerability data (KEV, EPSS, OSV)", tag: 'data', body: { json: dataUpdateBody }, success: { 200: 'Per source: updated, unchanged or failed with the reason (installed data kept)' } },
   'GET /data/status': { summary: 'Vulnerability-data sources: version, dates, rows, sha256, age, staleness, last outcome', tag: 'data', success: { 200: 'Sources' } },
   'GET /data/sources': { summary: 'Same as GET /data/status', tag: 'data', success: { 200: 'Sources' } },

@@ -84,6 +84,7 @@ export const API_ROUTES: readonly ApiRoute[] = [
   { method: 'GET', path: '/notifications', action: 'read' },
   { method: 'POST', path: '/notifications/:id/ack', action: 'alert.ack' },
   { method: 'POST', path: '/data/update', action: 'data.update' },
+  { method: 'POST', path: '/policy/validate', action: 'read' },
   { method: 'POST', path: '/projects/:project/scans', action: 'submission.create', projectScoped: true },
   { method: 'GET', path: '/scans/:id', action: 'read', projectScoped: true },
   { method: 'GET', path: '/data/status', action: 'read' },

@@ -16,6 +16,16 @@ function sampleConfigs(tag: string): Record<string, { path: string; body: Record
       body: { name: 'acme', config: { baseUrl: 'https://acme.jfrog.io', accessToken: s('jfrog-token'), webhookSecret: s('jfrog-hook') } },
       secrets: [s('jfrog-token'), s('jfrog-hook')],
     },
+    sonarqube: {
+      path: '/api/v1/integrations/sonarqube',
+      body: { name: 'sonar', config: { url: 'https://sonar.example.com', token: s('sonar-token'), webhookSecret: s('sonar-hook') } },
+      secrets: [s('sonar-token'), s('sonar-hook')],
+    },
+    'nexus-iq': {
+      path: '/api/v1/integrations/nexus-iq',
+      body: { name: 'iq', config: { url: 'https://iq.example.com:8070', user: 'scanhub', token: s('iq-token'), webhookSecret: s('iq-hook') } },
+      secrets: [s('iq-token'), s('iq-hook')],
+    },
     gitlab: {
       path: '/api/v1/integrations/gitlab',
       body: { name: 'gitlab-main', config: { url: 'https://gitlab.example.com', token: s('gitlab-token'), webhookSecret: s('gitlab-hook') } },

@@ -10,6 +10,7 @@ import { dataOptionsFromConfig, DATA_SOURCES, type DataConfigFields, type DataOp
 import { runManualUpdate, UpdateRunningError } from '../../data/update.js';
 import type { Role } from '../../security/tokens.js';
 import { audit } from '../../store/audit.js';
+import type { Queryable } from '../../store/db.js';
 import { authorize, identity } from '../middleware/auth.js';
 import { PERMISSIONS, type Action } from '../permissions.js';
 import type { AppDeps } from '../deps.js';
@@ -55,7 +56,7 @@ export const dataUpdateResponse = z.object({
 });
 
 /** 'data.update' until permissions.ts has it: admin and security. */
-function authorizeDataUpdate(res: { locals: Record<string, unknown> }): ReturnType<typeof identity> {
+export function authorizeDataUpdate(res: { locals: Record<string, unknown> }): ReturnType<typeof identity> {
   const id = identity(res);
   const table = PERMISSIONS as Partial<Record<string, readonly Role[]>>;
   if (table['data.update']) authorize(id, 'data.update' as string as Action);
@@ -63,7 +64,60 @@ function authorizeDataUpdate(res: { locals: Record<string, unknown> }): ReturnTy
   return id;
 }
 
-export function dataRoutes(deps: Pick<AppDeps, 'db' | 'config' | 'log' | 'now' | 'secrets' | 'outbound'>, options?: DataOptions): Router {
+type DataDeps = Pick<AppDeps, 'db' | 'config' | 'log' | 'now' | 'secrets' | 'outbound'>;
+
+/** Runs an update of ScanHub's sources (or the Xray DB sync) for an admin or security identity; audited. */
+export async function updateVulnerabilityData(deps: DataDeps, dataOptions: DataOptions, id: ReturnType<typeof identity>, input: unknown, requestId?: string) {
+  const { db } = deps;
+  const now = () => deps.now?.() ?? new Date();
+  const body = dataUpdateBody.parse(input ?? {});
+  if (body.tool === 'xray') {
+    const results = await syncXrayDatabases(db, { secrets: deps.secrets, outbound: deps.outbound }, { trigger: true, now: now() });
+    await audit(db, { actor: `token:${id.name}`, action: 'data.update', targetType: 'scanner-db', targetId: 'xray', after: { results } });
+    return { results };
+  }
+  const sources = !body.source || body.source === 'all' ? DATA_SOURCES : [body.source];
+  let results;
+  try {
+    results = await runManualUpdate(db, dataOptions, { sources, trigger: 'api', force: body.force, now: now(), outbound: deps.outbound });
+  } catch (error) {
+    if (error instanceof UpdateRunningError) throw new AppError('CONFLICT', error.message);
+    throw error;
+  }
+  await audit(db, {
+    actor: `token:${id.name}`,
+    action: 'data.update',
+    targetType: 'data-source',
+    targetId: body.source ?? 'all',
+    after: results.map((r) => ({ source: r.source, outcome: r.outcome, version: r.version ?? null, rows: r.rows ?? null, reason: r.reason ?? null })),
+    requestId,
+  });
+  for (const r of results.filter((x) => x.outcome === 'failed')) deps.log.warn({ source: r.source, reason: r.reason }, 'vulnerability data update failed');
+  const reassessed = await reassessAfterUpdate(db, results, now());
+  return { results, reassessed };
+}
+
+/** ScanHub's own sources, then each scanner database ScanHub drives (Xray per JFrog instance). */
+export async function vulnerabilityDataStatus(db: Queryable, now: Date, dataOptions: DataOptions) {
+  return { items: await dataFreshness(db, now, dataOptions.staleAfterMs), scanners: await scannerDatabaseAges(db, now, dataOptions.staleAfterMs) };
+}
+
+/**
+ * When the scheduler next updates every source: the last scheduled run plus the interval (the
+ * scheduler moves last_run_at back after a failed run, so a retry shows here too). Null: never ran.
+ */
+export async function nextScheduledUpdate(db: Queryable, dataOptions: DataOptions): Promise<{ lastRunAt: string | null; nextRunAt: string | null; running: boolean }> {
+  const { rows } = await db.query<{ last_run_at: Date | null; locked_until: Date | string | null }>(`SELECT last_run_at, locked_until FROM data_update_lock WHERE name = 'update'`);
+  const last = rows[0]?.last_run_at ? new Date(rows[0].last_run_at) : null;
+  const lockedUntil = rows[0]?.locked_until instanceof Date ? rows[0].locked_until : null;
+  return {
+    lastRunAt: last?.toISOString() ?? null,
+    nextRunAt: last ? new Date(last.getTime() + dataOptions.updateIntervalMs).toISOString() : null,
+    running: lockedUntil !== null && lockedUntil.getTime() > Date.now(),
+  };
+}
+
+export function dataRoutes(deps: DataDeps, options?: DataOptions): Router {
   const { db } = deps;
   const dataOptions = options ?? dataOptionsFromConfig(deps.config as AppDeps['config'] & DataConfigFields);
   const now = () => deps.now?.() ?? new Date();
@@ -71,38 +125,12 @@ export function dataRoutes(deps: Pick<AppDeps, 'db' | 'config' | 'log' | 'now' |
 
   router.post('/data/update', async (req, res) => {
     const id = authorizeDataUpdate(res);
-    const body = dataUpdateBody.parse(req.body ?? {});
-    if (body.tool === 'xray') {
-      const results = await syncXrayDatabases(db, { secrets: deps.secrets, outbound: deps.outbound }, { trigger: true, now: now() });
-      await audit(db, { actor: `token:${id.name}`, action: 'data.update', targetType: 'scanner-db', targetId: 'xray', after: { results } });
-      res.json({ results });
-      return;
-    }
-    const sources = !body.source || body.source === 'all' ? DATA_SOURCES : [body.source];
-    let results;
-    try {
-      results = await runManualUpdate(db, dataOptions, { sources, trigger: 'api', force: body.force, now: now(), outbound: deps.outbound });
-    } catch (error) {
-      if (error instanceof UpdateRunningError) throw new AppError('CONFLICT', error.message);
-      throw error;
-    }
-    await audit(db, {
-      actor: `token:${id.name}`,
-      action: 'data.update',
-      targetType: 'data-source',
-      targetId: body.source ?? 'all',
-      after: results.map((r) => ({ source: r.source, outcome: r.outcome, version: r.version ?? null, rows: r.rows ?? null, reason: r.reason ?? null })),
-      requestId: res.locals.requestId as string | undefined,
-    });
-    for (const r of results.filter((x) => x.outcome === 'failed')) deps.log.warn({ source: r.source, reason: r.reason }, 'vulnerability data update failed');
-    const reassessed = await reassessAfterUpdate(db, results, now());
-    res.json({ results, reassessed });
+    res.json(await updateVulnerabilityData(deps, dataOptions, id, req.body, res.locals.requestId as string | undefined));
   });
 
   const status: RequestHandler = async (_req, res) => {
     authorize(identity(res), 'read');
-    // ScanHub's own sources, then each scanner database ScanHub drives (Xray per JFrog instance).
-    res.json({ items: await dataFreshness(db, now(), dataOptions.staleAfterMs), scanners: await scannerDatabaseAges(db, now(), dataOptions.staleAfterMs) });
+    res.json(await vulnerabilityDataStatus(db, now(), dataOptions));
   };
   router.get('/data/status', status);
   router.get('/data/sources', status);

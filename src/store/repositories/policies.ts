@@ -31,8 +31,12 @@ const present = (r: Row): PolicyVersion => ({
 
 const scope = (projectId: string | null) => (projectId ? 'project_id = $1' : 'project_id IS NULL AND $1::uuid IS NULL');
 
-export async function policyHistory(q: Queryable, projectId: string | null): Promise<PolicyVersion[]> {
-  const { rows } = await q.query<Row>(`SELECT id, project_id, version, source, created_by, created_at FROM policies WHERE ${scope(projectId)} ORDER BY version DESC`, [projectId]);
+/** Newest first; `page` bounds the rows read (the dashboard pages through long histories). */
+export async function policyHistory(q: Queryable, projectId: string | null, page?: { limit: number; offset: number }): Promise<PolicyVersion[]> {
+  const { rows } = await q.query<Row>(
+    `SELECT id, project_id, version, source, created_by, created_at FROM policies WHERE ${scope(projectId)} ORDER BY version DESC${page ? ' LIMIT $2 OFFSET $3' : ''}`,
+    page ? [projectId, page.limit, page.offset] : [projectId],
+  );
   return rows.map(present);
 }
 

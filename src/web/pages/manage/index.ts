@@ -1,7 +1,16 @@
 // Manage pages: policies, alert rules and channels, vulnerability data, admin.
 import { Router } from 'express';
 import type { AppDeps } from '../../../http/deps.js';
+import { adminPages } from './admin.js';
+import { alertPages } from './alerts.js';
+import { dataPages } from './data.js';
+import { policyPages } from './policies.js';
 
-export function managePages(_deps: AppDeps): Router {
-  return Router();
+export function managePages(deps: AppDeps): Router {
+  const router = Router();
+  router.use(policyPages(deps));
+  router.use(alertPages(deps));
+  router.use(dataPages(deps));
+  router.use(adminPages(deps));
+  return router;
 }
