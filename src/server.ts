@@ -30,6 +30,7 @@ import { createSonarPullHandler, SONARQUBE_PULL_QUEUE } from '../integrations/sc
 import { createNexusIqPullHandler, NEXUSIQ_PULL_QUEUE } from '../integrations/scanners/nexus-iq/bridge.js';
 import { enqueueScheduledPulls } from './bridges/schedule.js';
 import { startScheduler, type Task } from './jobs/scheduler.js';
+import { createIngestHandler, INGEST_QUEUE } from './ingest/async.js';
 
 /** Certificate and key from SCANHUB_TLS_CERT / SCANHUB_TLS_KEY; both or neither. */
 function tlsOptions(config: Config): { cert: Buffer; key: Buffer; minVersion: 'TLSv1.2' } | undefined {
@@ -155,6 +156,7 @@ function startBackground(db: Database, config: Config, log: Logger, { secrets, o
   const worker = startWorker(
     db,
     {
+      [INGEST_QUEUE]: createIngestHandler({ db, scanners }),
       [DELIVER_QUEUE]: createDeliveryHandler({ db, notifiers, connections, secrets, outbound, log, chromium: config.chromium }),
       [ESCALATE_QUEUE]: createEscalationHandler(db),
       [XRAY_SCAN_QUEUE]: createXrayScanHandler({ db, scanners, secrets, outbound, log }),
@@ -165,7 +167,7 @@ function startBackground(db: Database, config: Config, log: Logger, { secrets, o
       [CI_PUBLISH_QUEUE]: createCiPublishHandler(ciDeps),
       [CI_TRIGGER_QUEUE]: createCiTriggerHandler(ciDeps),
     },
-    { id: `${hostname()}:${process.pid}`, log },
+    { id: `${hostname()}:${process.pid}`, log, leaseMs: config.jobLeaseMs },
   );
   return {
     async stop(graceMs: number) {

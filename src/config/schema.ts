@@ -21,6 +21,7 @@ const bytes = z
 export const configFields = {
   role: { env: 'SCANHUB_ROLE', description: 'What this instance does: `api` (HTTP API and pages), `worker` (jobs and schedules; serves only /healthz, /readyz, /metrics) or `all`. Several instances share one PostgreSQL; the embedded PGlite needs `all`.', example: 'worker' },
   metricsToken: { env: 'SCANHUB_METRICS_TOKEN', description: 'When set, GET /metrics needs `Authorization: Bearer <it>` (Prometheus `authorization` / bearer_token).', secret: true },
+  jobLeaseMs: { env: 'SCANHUB_JOB_LEASE', description: 'Seconds a worker holds a job without renewing it; a worker that died is replaced after this long.', example: '120' },
   shutdownGraceMs: { env: 'SCANHUB_SHUTDOWN_GRACE', description: 'Seconds a stopping instance (SIGTERM) gives in-flight requests and jobs before it releases what is left to other workers.', example: '25' },
   port: { env: 'PORT', description: 'HTTP port `scanhub serve` listens on.', example: '8080' },
   host: { env: 'HOST', description: 'Address to bind. Default 127.0.0.1; set 0.0.0.0 in a container.', example: '127.0.0.1' },
@@ -81,6 +82,7 @@ export const configFields = {
   dataPublicKey: { env: 'SCANHUB_DATA_PUBLIC_KEY', description: 'Ed25519 public key (base64 DER, PEM or a file) that offline bundles must be signed with (`scanhub db import`).' },
   dataSigningKey: { env: 'SCANHUB_DATA_SIGNING_KEY', description: 'Ed25519 private key (base64 DER, PEM or a file) that signs bundles (`scanhub db bundle`).', secret: true },
   maxUploadSize: { env: 'SCANHUB_MAX_UPLOAD', description: 'Largest report file accepted (per file).', example: '50mb' },
+  asyncIngestAbove: { env: 'SCANHUB_ASYNC_INGEST_ABOVE', description: 'Submissions whose reports total more than this are answered 202 at once and ingested by a worker (as with `Prefer: respond-async`); GET the submission for its verdict.', example: '16mb' },
   maxReports: { env: 'SCANHUB_MAX_REPORTS', description: 'Most report files in one submission.', example: '20' },
   logLevel: { env: 'LOG_LEVEL', description: 'pino log level: fatal, error, warn, info, debug, trace, silent.', example: 'info' },
   demo: { env: 'SCANHUB_DEMO', description: 'Seed the demo project on first start (default: on with PGlite, off with PostgreSQL).', example: 'true' },
@@ -96,6 +98,7 @@ const bool = z
 export const configSchema = z.object({
   role: z.enum(['api', 'worker', 'all']).default('all'),
   metricsToken: z.string().min(16, 'at least 16 characters').optional(),
+  jobLeaseMs: z.coerce.number().int().min(3).max(3600).default(120).transform((s) => s * 1000),
   shutdownGraceMs: z.coerce.number().int().min(0).max(3600).default(25).transform((s) => s * 1000),
   port: z.coerce.number().int().min(0).max(65535).default(8080),
   host: z.string().min(1).default('127.0.0.1'),
@@ -135,6 +138,7 @@ export const configSchema = z.object({
   dataPublicKey: z.string().min(1).optional(),
   dataSigningKey: z.string().min(1).optional(),
   maxUploadSize: bytes.default(50 * 1024 * 1024),
+  asyncIngestAbove: bytes.default(16 * 1024 * 1024),
   maxReports: z.coerce.number().int().min(1).max(200).default(20),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   demo: bool.optional(),

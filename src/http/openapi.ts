@@ -53,7 +53,7 @@ export const ROUTE_DOCS: Record<string, RouteDoc> = {
     summary: 'Submit scanner reports (multipart: ref, commit, report files); returns the verdict',
     tag: 'submissions',
     body: { multipart: fieldsSchema },
-    success: { 200: 'Replayed (same Idempotency-Key)', 201: 'The submission with counts and verdict' },
+    success: { 200: 'Replayed (same Idempotency-Key)', 201: 'The submission with counts and verdict', 202: 'Accepted for a worker (large upload or Prefer: respond-async): GET the submission for its status and verdict' },
   },
   'GET /submissions/:id': { summary: 'One submission', tag: 'submissions', success: { 200: 'The submission' } },
   'GET /submissions/:id/verdict': { summary: "A submission's verdict with per-rule findings", tag: 'submissions', success: { 200: 'The verdict' } },

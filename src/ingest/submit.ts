@@ -150,6 +150,15 @@ async function findReplay(q: Queryable, req: SubmissionRequest, hash: string): P
   return toResult(row, true);
 }
 
+/** The submission an Idempotency-Key already produced in a project, as a replay. */
+export async function loadSubmissionByKey(q: Queryable, projectId: string, idempotencyKey: string): Promise<SubmissionResult | undefined> {
+  const { rows } = await q.query<SubmissionRow>(
+    `SELECT id, project_id, ref, commit_sha, tools, counts, reports, request_hash, created_at, target_ref, verdict FROM submissions WHERE project_id = $1 AND idempotency_key = $2`,
+    [projectId, idempotencyKey],
+  );
+  return rows[0] && toResult(rows[0], true);
+}
+
 /** Parses every report; the first unreadable one fails the whole submission before anything is written. */
 export function parseSubmissionReports(scanners: readonly ScannerPlugin[], reports: readonly UploadedReport[]) {
   if (reports.length === 0) throw new AppError('NO_REPORTS', 'Attach at least one report file (multipart field "report").');

@@ -129,11 +129,17 @@ export function startWorker(
   async function runOne(queue: string, handler: JobHandler): Promise<boolean> {
     const job = await claim<Record<string, unknown>>(db, queue, options.id, leaseMs);
     if (!job) return false;
+    // The lease is renewed for as long as this process works on the job; a killed worker stops
+    // renewing and its job is claimed again once the lease runs out.
+    const renew = setInterval(() => void heartbeat(db, job, options.id, leaseMs).catch(() => undefined), Math.max(1000, Math.floor(leaseMs / 3)));
+    renew.unref();
     try {
       const result = await handler(job, { heartbeat: () => heartbeat(db, job, options.id, leaseMs) });
+      clearInterval(renew);
       await complete(db, job, result ?? null);
       jobsRun.inc({ queue, outcome: 'done' });
     } catch (error) {
+      clearInterval(renew);
       const hint = error as RetryHint;
       const outcome = await fail(db, job, (error as Error).message ?? String(error), { retryable: hint.retryable ?? true, retryAfterMs: hint.options?.retryAfterMs });
       jobsRun.inc({ queue, outcome });

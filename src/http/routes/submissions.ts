@@ -4,8 +4,9 @@ import { tmpdir } from 'node:os';
 import multer from 'multer';
 import { decodeUpload } from '../../ingest/upload.js';
 import { z } from 'zod';
-import { AppError } from '../../errors.js';
-import { ingestSubmission, loadSubmission, type SubmissionResult } from '../../ingest/submit.js';
+import { AppError, ERROR_CATALOGUE, type ErrorCode } from '../../errors.js';
+import { ingestSubmission, loadSubmission, loadSubmissionByKey, type SubmissionResult } from '../../ingest/submit.js';
+import { loadPendingUpload, queueSubmission, type PendingUpload } from '../../ingest/async.js';
 import { getProject } from '../../store/repositories/projects.js';
 import { authorize, identity } from '../middleware/auth.js';
 import type { AppDeps } from '../deps.js';
@@ -46,6 +47,19 @@ function present(result: SubmissionResult, projectName: string) {
   };
 }
 
+function presentPending(upload: PendingUpload, projectName: string) {
+  return {
+    id: upload.id,
+    project: { id: upload.projectId, name: projectName },
+    ref: upload.ref,
+    commit: upload.commit,
+    status: upload.state,
+    ...(upload.error ? { error: upload.error } : {}),
+    createdAt: upload.createdAt,
+    verdict: null,
+  };
+}
+
 export function submissionRoutes(deps: AppDeps): Router {
   const { db, config } = deps;
   const router = Router();
@@ -80,9 +94,7 @@ export function submissionRoutes(deps: AppDeps): Router {
     for (const f of files) reports.push({ filename: f.originalname, content: decodeUpload(await readFile(f.path), f.originalname, config.maxUploadSize), tool: fields.tool });
     const idempotencyKey = req.get('idempotency-key')?.trim() || undefined;
     if (idempotencyKey && idempotencyKey.length > 200) throw new AppError('VALIDATION_FAILED', 'Idempotency-Key is longer than 200 characters.');
-    const result = await ingestSubmission(
-      { db, scanners: deps.scanners, beforeCommit: deps.beforeCommit, now: deps.now },
-      {
+    const request = {
         projectId: project.id,
         ref: fields.ref,
         commit: fields.commit,
@@ -94,8 +106,20 @@ export function submissionRoutes(deps: AppDeps): Router {
           : undefined,
         actor: `token:${id.name}`,
         reports,
-      },
-    );
+    };
+    // Large uploads (or a client that asks) are ingested by a worker: the pipeline gets an id at once.
+    const size = reports.reduce((n, r) => n + r.content.length, 0);
+    if (/\brespond-async\b/i.test(req.get('prefer') ?? '') || size > config.asyncIngestAbove) {
+      const existing = idempotencyKey ? await loadSubmissionByKey(db, project.id, idempotencyKey) : undefined;
+      if (existing) {
+        res.status(200).set({ 'Idempotent-Replayed': 'true' }).location(`/api/v1/submissions/${existing.id}`).json(present(existing, project.name));
+        return;
+      }
+      const queued = await queueSubmission(db, request);
+      res.status(202).set({ 'Preference-Applied': 'respond-async' }).location(`/api/v1/submissions/${queued.id}`).json(presentPending((await loadPendingUpload(db, queued.id))!, project.name));
+      return;
+    }
+    const result = await ingestSubmission({ db, scanners: deps.scanners, beforeCommit: deps.beforeCommit, now: deps.now }, request);
     res
       .status(result.replayed ? 200 : 201)
       .set(result.replayed ? { 'Idempotent-Replayed': 'true' } : {})
@@ -103,22 +127,30 @@ export function submissionRoutes(deps: AppDeps): Router {
       .json(present(result, project.name));
   });
 
+  /** The submission, or the upload still waiting for a worker under that id. */
   const load = async (res: Parameters<typeof identity>[0], idParam: string | undefined) => {
     const id = identity(res);
     if (!idParam || !z.string().uuid().safeParse(idParam).success) throw new AppError('SUBMISSION_NOT_FOUND');
     const submission = await loadSubmission(db, idParam);
-    if (!submission) throw new AppError('SUBMISSION_NOT_FOUND');
-    authorize(id, 'read', submission.projectId);
-    const project = await getProject(db, submission.projectId);
-    return { submission, project };
+    const pending = submission ? undefined : await loadPendingUpload(db, idParam);
+    const projectId = submission?.projectId ?? pending?.projectId;
+    if (!projectId) throw new AppError('SUBMISSION_NOT_FOUND');
+    authorize(id, 'read', projectId);
+    const project = await getProject(db, projectId);
+    return { submission, pending, project };
   };
   router.get('/submissions/:id', async (req, res) => {
-    const { submission, project } = await load(res, req.params.id);
-    res.json(present(submission, project.name));
+    const { submission, pending, project } = await load(res, req.params.id);
+    res.json(submission ? present(submission, project.name) : presentPending(pending!, project.name));
   });
   router.get('/submissions/:id/verdict', async (req, res) => {
-    const { submission } = await load(res, req.params.id);
-    res.json(submission.verdict);
+    const { submission, pending } = await load(res, req.params.id);
+    // Still being ingested: no verdict yet (null, as for a submission not yet assessed).
+    if (pending?.state === 'failed') {
+      const code = pending.error && pending.error.code in ERROR_CATALOGUE ? (pending.error.code as ErrorCode) : 'VALIDATION_FAILED';
+      throw new AppError(code, `The submission could not be ingested: ${pending.error?.message ?? 'unknown reason'}`);
+    }
+    res.json(submission ? submission.verdict : null);
   });
   return router;
 }
