@@ -121,8 +121,8 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
         lifecycle.draining = true;
         const closed = new Promise<void>((resolve) => server.close(() => resolve()));
         server.closeIdleConnections?.();
-        const forced = setTimeout(() => server.closeAllConnections?.(), config.shutdownGraceMs);
-        await background?.stop(config.shutdownGraceMs);
+        const forced = setTimeout(() => server.closeAllConnections?.(), config.shutdownGraceSeconds * 1000);
+        await background?.stop(config.shutdownGraceSeconds * 1000);
         await closed;
         clearTimeout(forced);
         await db.close();
@@ -167,7 +167,7 @@ function startBackground(db: Database, config: Config, log: Logger, { secrets, o
       [CI_PUBLISH_QUEUE]: createCiPublishHandler(ciDeps),
       [CI_TRIGGER_QUEUE]: createCiTriggerHandler(ciDeps),
     },
-    { id: `${hostname()}:${process.pid}`, log, leaseMs: config.jobLeaseMs },
+    { id: `${hostname()}:${process.pid}`, log, leaseMs: config.jobLeaseSeconds * 1000 },
   );
   return {
     async stop(graceMs: number) {

@@ -21,8 +21,8 @@ const bytes = z
 export const configFields = {
   role: { env: 'SCANHUB_ROLE', description: 'What this instance does: `api` (HTTP API and pages), `worker` (jobs and schedules; serves only /healthz, /readyz, /metrics) or `all`. Several instances share one PostgreSQL; the embedded PGlite needs `all`.', example: 'worker' },
   metricsToken: { env: 'SCANHUB_METRICS_TOKEN', description: 'When set, GET /metrics needs `Authorization: Bearer <it>` (Prometheus `authorization` / bearer_token).', secret: true },
-  jobLeaseMs: { env: 'SCANHUB_JOB_LEASE', description: 'Seconds a worker holds a job without renewing it; a worker that died is replaced after this long.', example: '120' },
-  shutdownGraceMs: { env: 'SCANHUB_SHUTDOWN_GRACE', description: 'Seconds a stopping instance (SIGTERM) gives in-flight requests and jobs before it releases what is left to other workers.', example: '25' },
+  jobLeaseSeconds: { env: 'SCANHUB_JOB_LEASE', description: 'Seconds a worker holds a job without renewing it; a worker that died is replaced after this long.', example: '120' },
+  shutdownGraceSeconds: { env: 'SCANHUB_SHUTDOWN_GRACE', description: 'Seconds a stopping instance (SIGTERM) gives in-flight requests and jobs before it releases what is left to other workers.', example: '25' },
   port: { env: 'PORT', description: 'HTTP port `scanhub serve` listens on.', example: '8080' },
   host: { env: 'HOST', description: 'Address to bind. Default 127.0.0.1; set 0.0.0.0 in a container.', example: '127.0.0.1' },
   databaseUrl: {
@@ -98,8 +98,8 @@ const bool = z
 export const configSchema = z.object({
   role: z.enum(['api', 'worker', 'all']).default('all'),
   metricsToken: z.string().min(16, 'at least 16 characters').optional(),
-  jobLeaseMs: z.coerce.number().int().min(3).max(3600).default(120).transform((s) => s * 1000),
-  shutdownGraceMs: z.coerce.number().int().min(0).max(3600).default(25).transform((s) => s * 1000),
+  jobLeaseSeconds: z.coerce.number().int().min(3).max(3600).default(120),
+  shutdownGraceSeconds: z.coerce.number().int().min(0).max(3600).default(25),
   port: z.coerce.number().int().min(0).max(65535).default(8080),
   host: z.string().min(1).default('127.0.0.1'),
   databaseUrl: z.string().regex(/^postgres(ql)?:\/\//, 'a postgres:// URL').optional(),
