@@ -53,7 +53,13 @@ export async function bootstrapIntegrations(db: Database, config: Config, secret
     if (missing.length === names.length) continue;
     if (missing.length) throw new ConfigError(`Set ${names.join(', ')} together to bootstrap the ${spec.name} integration (missing: ${missing.join(', ')}).`);
     const given = Object.fromEntries(Object.entries(settings).filter(([, v]) => v !== undefined));
-    ids.push(await upsertDefault(db, secrets, spec, given));
+    try {
+      ids.push(await upsertDefault(db, secrets, spec, given));
+    } catch (error) {
+      // Several instances starting together: one created "default" first; update it instead.
+      if ((error as { code?: string }).code !== '23505') throw error;
+      ids.push(await upsertDefault(db, secrets, spec, given));
+    }
   }
   return ids;
 }
