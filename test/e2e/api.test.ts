@@ -18,7 +18,7 @@ describeEachBackend('HTTP API', (backend) => {
     expect((await fetch(`${app.url}/healthz`)).status).toBe(200);
     const ready = await fetch(`${app.url}/readyz`);
     expect(ready.status).toBe(200);
-    expect(await ready.json()).toEqual({ status: 'ready', checks: { database: true, migrations: true } });
+    expect(await ready.json()).toEqual({ status: 'ready', checks: { database: true, migrations: true, draining: false } });
   });
 
   it('refuses every API route without a valid token, with a coded error', async () => {

@@ -8,6 +8,8 @@ import { detectImportFormat, exportCycloneDxVex, importExceptions, type ImportFo
 import { createException, decideException, getException, listExceptions } from '../../store/repositories/exceptions.js';
 import { getProject } from '../../store/repositories/projects.js';
 import type { TokenIdentity } from '../../security/tokens.js';
+import type { Database } from '../../store/db.js';
+import type { ExceptionRequest } from '../../domain/exceptions.js';
 import { authorize, identity } from '../middleware/auth.js';
 import type { AppDeps } from '../deps.js';
 
@@ -26,28 +28,49 @@ export const exceptionImportQuery = z.object({
   format: z.enum(['trivyignore', 'dependency-check-suppression', 'cyclonedx-vex', 'openvex']).optional(),
 });
 
+/** The project an exception request names, checked for the requester; null: organisation-wide (security roles only). */
+async function exceptionProject(db: Database, id: TokenIdentity, project: string | undefined): Promise<string | null> {
+  if (!project) {
+    if (!canApprove(id)) throw new AppError('FORBIDDEN', 'Only admin and security roles create exceptions for all projects; name a project.');
+    return null;
+  }
+  const p = await getProject(db, project);
+  authorize(id, 'exception.request', p.id);
+  return p.id;
+}
+
+/** Requests an exception as `id` (auto-approved when it may be): POST /exceptions and the triage pages. */
+export async function requestException(db: Database, id: TokenIdentity, body: ExceptionRequest, now: Date) {
+  authorize(id, 'exception.request');
+  const projectId = await exceptionProject(db, id, body.project);
+  const { project: _project, ...request } = body;
+  return db.transaction((tx) => createException(tx, request, { projectId, actor: `token:${id.name}`, canApprove: canApprove(id), now }));
+}
+
+export const EXCEPTION_DECISIONS = { approve: 'approved', reject: 'rejected', revoke: 'revoked' } as const;
+export type ExceptionVerb = keyof typeof EXCEPTION_DECISIONS;
+
+/** Approves, rejects or revokes an exception as `id`: POST /exceptions/:id/<verb> and the triage pages. */
+export async function decideExceptionAs(db: Database, id: TokenIdentity, exceptionId: string, verb: ExceptionVerb, now: Date) {
+  if (!uuid.safeParse(exceptionId).success) throw new AppError('NOT_FOUND', 'No such exception.');
+  const e = await getException(db, exceptionId);
+  // Requesters may withdraw their own request; deciding is for security roles.
+  const own = verb === 'revoke' && e.requestedBy === `token:${id.name}`;
+  if (!own) authorize(id, 'exception.approve', e.projectId ?? undefined);
+  return db.transaction((tx) => decideException(tx, e.id, EXCEPTION_DECISIONS[verb], `token:${id.name}`, now));
+}
+
 export function exceptionRoutes(deps: AppDeps): Router {
   const { db } = deps;
   const now = () => deps.now?.() ?? new Date();
   const router = Router();
-
-  async function projectFor(id: TokenIdentity, project: string | undefined) {
-    if (!project) {
-      if (!canApprove(id)) throw new AppError('FORBIDDEN', 'Only admin and security roles create exceptions for all projects; name a project.');
-      return null;
-    }
-    const p = await getProject(db, project);
-    authorize(id, 'exception.request', p.id);
-    return p.id;
-  }
+  const projectFor = (id: TokenIdentity, project: string | undefined) => exceptionProject(db, id, project);
 
   router.post('/exceptions', async (req, res) => {
     const id = identity(res);
     authorize(id, 'exception.request');
     const body = exceptionRequestSchema.parse(req.body ?? {});
-    const projectId = await projectFor(id, body.project);
-    const { project: _project, ...request } = body;
-    const created = await db.transaction((tx) => createException(tx, request, { projectId, actor: `token:${id.name}`, canApprove: canApprove(id), now: now() }));
+    const created = await requestException(db, id, body, now());
     res.status(201).location(`/api/v1/exceptions/${created.id}`).json(created);
   });
 
@@ -72,15 +95,9 @@ export function exceptionRoutes(deps: AppDeps): Router {
     res.json(e);
   });
 
-  for (const [verb, decision] of [['approve', 'approved'], ['reject', 'rejected'], ['revoke', 'revoked']] as const) {
+  for (const verb of Object.keys(EXCEPTION_DECISIONS) as ExceptionVerb[]) {
     router.post(`/exceptions/:id/${verb}`, async (req, res) => {
-      const id = identity(res);
-      if (!uuid.safeParse(req.params.id).success) throw new AppError('NOT_FOUND', 'No such exception.');
-      const e = await getException(db, req.params.id);
-      // Requesters may withdraw their own request; deciding is for security roles.
-      const own = verb === 'revoke' && e.requestedBy === `token:${id.name}`;
-      if (!own) authorize(id, 'exception.approve', e.projectId ?? undefined);
-      res.json(await db.transaction((tx) => decideException(tx, e.id, decision, `token:${id.name}`, now())));
+      res.json(await decideExceptionAs(db, identity(res), req.params.id, verb, now()));
     });
   }
 

@@ -14,6 +14,12 @@ export interface FindingFilter {
   ref?: string | undefined;
   cursor?: string | undefined;
   limit?: number | undefined;
+  /** In CISA KEV (as enrichment stored it on the finding). */
+  kev?: boolean | undefined;
+  /** EPSS score at least this (0–1). */
+  epssMin?: number | undefined;
+  /** A fixed version is known (the policy's fixAvailable). */
+  fixAvailable?: boolean | undefined;
 }
 
 export interface StoredFinding extends Finding {
@@ -50,7 +56,8 @@ function decodeCursor(cursor: string): [number, string] {
   throw new AppError('VALIDATION_FAILED', 'The cursor is not valid: pass the nextCursor of the previous page unchanged.');
 }
 
-export async function queryFindings(q: Queryable, projectId: string, filter: FindingFilter): Promise<FindingPage> {
+/** The FROM … WHERE of a filtered findings query (shared by the page query and the grouped view). */
+function findingConditions(projectId: string, filter: FindingFilter) {
   const where: string[] = ['f.project_id = $1'];
   const params: unknown[] = [projectId];
   const add = (value: unknown) => {
@@ -94,6 +101,14 @@ export async function queryFindings(q: Queryable, projectId: string, filter: Fin
       `${filter.new ? '' : 'NOT '}EXISTS (SELECT 1 FROM occurrences o WHERE o.finding_id = f.id AND o.submission_id = ${latest} AND o.change = 'new')`,
     );
   }
+  if (filter.kev !== undefined) where.push(`${filter.kev ? '' : 'NOT '}(jsonb_typeof(f.data->'kev') = 'object')`);
+  if (filter.epssMin !== undefined) where.push(`COALESCE((f.data->'epss'->>'score')::float8, -1) >= ${add(filter.epssMin)}`);
+  if (filter.fixAvailable !== undefined) where.push(`${filter.fixAvailable ? '' : 'NOT '}(jsonb_array_length(COALESCE(f.data->'fixedVersions', '[]'::jsonb)) > 0)`);
+  return { where, params, add, join };
+}
+
+export async function queryFindings(q: Queryable, projectId: string, filter: FindingFilter): Promise<FindingPage> {
+  const { where, params, add, join } = findingConditions(projectId, filter);
   if (filter.cursor) {
     const [rank, id] = decodeCursor(filter.cursor);
     where.push(`(f.severity_rank < ${add(rank)} OR (f.severity_rank = ${add(rank)} AND f.id > ${add(id)}::uuid))`);
@@ -120,4 +135,167 @@ export async function queryFindings(q: Queryable, projectId: string, filter: Fin
     })),
     nextCursor: rows.length > limit && last ? Buffer.from(JSON.stringify([last.severity_rank, last.id])).toString('base64url') : null,
   };
+}
+
+export const FINDING_GROUPINGS = ['vulnerability', 'package', 'path'] as const;
+export type FindingGrouping = (typeof FINDING_GROUPINGS)[number];
+
+const GROUP_KEYS: Record<FindingGrouping, string> = {
+  vulnerability: `COALESCE(f.data->'vulnerabilityIds'->>0, f.rule_id)`,
+  package: `f.data->'package'->>'name'`,
+  path: `COALESCE(f.data->'location'->>'path', f.data->'location'->>'image', f.data->'location'->>'resource')`,
+};
+
+export interface FindingGroup {
+  key: string | null;
+  count: number;
+  severity: string;
+  tools: string[];
+}
+
+/** Matching findings grouped by vulnerability, package or path: worst first, a page at a time (offset: groups are few). */
+export async function groupFindings(
+  q: Queryable,
+  projectId: string,
+  filter: Omit<FindingFilter, 'cursor' | 'limit'>,
+  by: FindingGrouping,
+  page: { offset: number; limit: number },
+): Promise<{ groups: FindingGroup[]; hasMore: boolean }> {
+  const { where, params, join } = findingConditions(projectId, filter);
+  const { rows } = await q.query<{ key: string | null; n: number; rank: number; severity: string; tools: string[] }>(
+    `SELECT g.key, g.n, g.rank, g.severity, g.tools FROM (
+       SELECT ${GROUP_KEYS[by]} AS key, count(*)::int AS n, max(f.severity_rank) AS rank,
+              (array_agg(f.severity ORDER BY f.severity_rank DESC))[1] AS severity,
+              array_agg(DISTINCT array_to_string(f.tools, ',')) AS tools
+         FROM findings f ${join}
+        WHERE ${where.join(' AND ')}
+        GROUP BY 1) g
+      ORDER BY g.rank DESC, g.n DESC, g.key ASC NULLS LAST
+      LIMIT ${Math.min(Math.max(page.limit, 1), 500) + 1} OFFSET ${Math.max(0, Math.floor(page.offset))}`,
+    params,
+  );
+  const limit = Math.min(Math.max(page.limit, 1), 500);
+  return {
+    groups: rows.slice(0, limit).map((r) => ({ key: r.key, count: r.n, severity: r.severity, tools: [...new Set(r.tools.flatMap((t) => t.split(',')))].sort() })),
+    hasMore: rows.length > limit,
+  };
+}
+
+export interface FindingRecord extends StoredFinding {
+  projectId: string;
+  vulnKey: string | null;
+}
+
+/** One stored finding by id (undefined when there is none). */
+export async function getFinding(q: Queryable, id: string): Promise<FindingRecord | undefined> {
+  const { rows } = await q.query<Row & { project_id: string; vuln_key: string | null }>(
+    `SELECT f.id, f.project_id, f.vuln_key, f.tools, f.data, f.first_seen_at, f.last_seen_at, f.severity_rank, NULL AS state FROM findings f WHERE f.id = $1`,
+    [id],
+  );
+  const r = rows[0];
+  if (!r) return undefined;
+  return {
+    ...r.data,
+    id: r.id,
+    projectId: r.project_id,
+    vulnKey: r.vuln_key,
+    sources: r.tools,
+    firstSeenAt: new Date(r.first_seen_at).toISOString(),
+    lastSeenAt: new Date(r.last_seen_at).toISOString(),
+  };
+}
+
+export interface FindingSighting {
+  tool: string;
+  /** Which key merged this tool's view into the finding: 'fingerprint' or 'alias:<id>'. */
+  matchedBy: string;
+  submissionId: string;
+  ref: string;
+  at: string;
+  duplicates: number;
+}
+
+/** The latest sighting of a finding by each tool (which tool saw it, and how it was merged). */
+export async function findingSightings(q: Queryable, findingId: string): Promise<FindingSighting[]> {
+  const { rows } = await q.query<{ tool: string; matched_by: string; submission_id: string; ref: string; created_at: Date; duplicates: number }>(
+    `SELECT DISTINCT ON (o.tool) o.tool, o.matched_by, o.submission_id, s.ref, s.created_at, o.duplicates
+       FROM occurrences o JOIN submissions s ON s.id = o.submission_id
+      WHERE o.finding_id = $1
+      ORDER BY o.tool, s.created_at DESC`,
+    [findingId],
+  );
+  return rows.map((r) => ({ tool: r.tool, matchedBy: r.matched_by, submissionId: r.submission_id, ref: r.ref, at: new Date(r.created_at).toISOString(), duplicates: r.duplicates }));
+}
+
+export interface FindingRefState {
+  ref: string;
+  state: 'open' | 'fixed';
+  firstSeenSubmission: string;
+  lastSeenSubmission: string;
+  fixedInSubmission: string | null;
+  reopenedCount: number;
+  updatedAt: string;
+}
+
+/** The finding's state on every ref: first and last seen, fixed in, reopened how often. */
+export async function findingRefStates(q: Queryable, projectId: string, findingId: string): Promise<FindingRefState[]> {
+  const { rows } = await q.query<{ ref: string; state: 'open' | 'fixed'; first_seen_submission: string; last_seen_submission: string; fixed_in_submission: string | null; reopened_count: number; updated_at: Date }>(
+    `SELECT ref, state, first_seen_submission, last_seen_submission, fixed_in_submission, reopened_count, updated_at
+       FROM ref_findings WHERE project_id = $1 AND finding_id = $2 ORDER BY ref`,
+    [projectId, findingId],
+  );
+  return rows.map((r) => ({
+    ref: r.ref,
+    state: r.state,
+    firstSeenSubmission: r.first_seen_submission,
+    lastSeenSubmission: r.last_seen_submission,
+    fixedInSubmission: r.fixed_in_submission,
+    reopenedCount: r.reopened_count,
+    updatedAt: new Date(r.updated_at).toISOString(),
+  }));
+}
+
+/** Stored finding ids for fingerprints (a verdict names findings by fingerprint; pages link by id). */
+export async function findingIdsByFingerprint(q: Queryable, projectId: string, fingerprints: readonly string[]): Promise<Map<string, string>> {
+  if (fingerprints.length === 0) return new Map();
+  const { rows } = await q.query<{ id: string; fingerprint: string }>(
+    `SELECT id, fingerprint FROM findings WHERE project_id = $1 AND fingerprint = ANY($2::text[])`,
+    [projectId, [...new Set(fingerprints)]],
+  );
+  return new Map(rows.map((r) => [r.fingerprint, r.id]));
+}
+
+export interface ChangedFinding {
+  id: string;
+  severity: string;
+  ruleId: string;
+  vulnerabilityId: string | null;
+  title: string;
+}
+
+/** What a submission changed: findings it saw as new or reopened, or that it fixed; worst first, at most `limit`. */
+export async function submissionChanges(q: Queryable, submissionId: string, change: 'new' | 'reopened' | 'fixed', limit: number): Promise<ChangedFinding[]> {
+  const source =
+    change === 'fixed'
+      ? `SELECT r.finding_id FROM ref_findings r WHERE r.fixed_in_submission = $1`
+      : `SELECT o.finding_id FROM occurrences o WHERE o.submission_id = $1 AND o.change = '${change}'`;
+  const { rows } = await q.query<{ id: string; severity: string; rule_id: string; vuln: string | null; title: string }>(
+    `SELECT f.id, f.severity, f.rule_id, f.data->'vulnerabilityIds'->>0 AS vuln, f.title
+       FROM findings f WHERE f.id IN (${source})
+      ORDER BY f.severity_rank DESC, f.id LIMIT ${Math.min(Math.max(Math.floor(limit), 1), 1000)}`,
+    [submissionId],
+  );
+  return rows.map((r) => ({ id: r.id, severity: r.severity, ruleId: r.rule_id, vulnerabilityId: r.vuln, title: r.title }));
+}
+
+/** Every id in the global alias groups of these ids (CVE ↔ GHSA ↔ XRAY …): the key that merged tools' views. */
+export async function aliasGroupOf(q: Queryable, ids: readonly string[]): Promise<{ alias: string; source: string }[]> {
+  if (ids.length === 0) return [];
+  const { rows } = await q.query<{ alias: string; source: string }>(
+    `SELECT a.alias, a.source FROM vulnerability_aliases a
+      WHERE a.group_id IN (SELECT group_id FROM vulnerability_aliases WHERE alias = ANY($1::text[]))
+      ORDER BY a.alias LIMIT 200`,
+    [[...ids]],
+  );
+  return rows;
 }

@@ -1,42 +1,20 @@
-// Browse pages: overview, project, submission, findings explorer, triage.
+// Browse pages: overview, project, submission, findings explorer, finding, triage (one module each).
 import { Router } from 'express';
-import { listProjects } from '../../../store/repositories/projects.js';
-import { queryFindings } from '../../../store/repositories/findings.js';
 import type { AppDeps } from '../../../http/deps.js';
-import { pageSession, renderPage } from '../../page.js';
+import { findingPage } from './finding.js';
+import { findingsPage } from './findings.js';
+import { overviewPage } from './overview.js';
+import { projectPage } from './project.js';
+import { submissionPage } from './submission.js';
+import { triagePage } from './triage.js';
 
-const PAGE_FINDINGS = 25;
-const PAGE_PROJECTS = 50;
-
-export function browsePages({ db }: AppDeps): Router {
+export function browsePages(deps: AppDeps): Router {
   const router = Router();
-  router.get('/', async (req, res) => {
-    const session = pageSession(res);
-    const id = session.identity;
-    const projects = await listProjects(db, id.projectId);
-    const view = [];
-    for (const p of projects.slice(0, PAGE_PROJECTS)) {
-      const { rows } = await db.query<{ ref: string; commit_sha: string | null; tools: string[]; counts: unknown; created_at: Date; verdict: { outcome: string; summary: string } | null }>(
-        `SELECT ref, commit_sha, tools, counts, created_at, verdict FROM submissions WHERE project_id = $1 ORDER BY created_at DESC LIMIT 1`,
-        [p.id],
-      );
-      const latest = rows[0];
-      const page = latest ? await queryFindings(db, p.id, { ref: latest.ref, limit: PAGE_FINDINGS }) : { items: [], nextCursor: null };
-      view.push({
-        name: p.name,
-        latest: latest && {
-          ref: latest.ref,
-          commit: latest.commit_sha,
-          tools: latest.tools,
-          counts: latest.counts,
-          verdict: latest.verdict,
-          createdAt: new Date(latest.created_at).toISOString(),
-        },
-        findings: page.items,
-        more: page.nextCursor !== null,
-      });
-    }
-    renderPage(res, 'overview', { title: 'Overview', nav: 'overview' }, { projects: view });
-  });
+  router.use(overviewPage(deps));
+  router.use(projectPage(deps));
+  router.use(submissionPage(deps));
+  router.use(findingsPage(deps));
+  router.use(findingPage(deps));
+  router.use(triagePage(deps));
   return router;
 }

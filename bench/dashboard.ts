@@ -1,0 +1,136 @@
+// Dashboard page speed on a project with 100,000 findings: seeds them with bulk SQL (on PGlite, and on
+// PostgreSQL when TEST_DATABASE_URL is set), then times each browse page's server render over HTTP —
+// median and p95 of 20 requests after a warm-up — and prints the figures as JSON. Target: < 300 ms each.
+// Run: npx tsx bench/dashboard.ts   (exit code 1 when a page misses the target)
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { startTestApp, submissionForm, type TestApp } from '../test/helpers/app.js';
+import { backends, type Backend } from '../test/helpers/db.js';
+import { projectRoot } from '../test/helpers/corpus.js';
+
+const FINDINGS = Number(process.env.BENCH_FINDINGS ?? 100_000);
+const RUNS = 20;
+const WARMUP = 2;
+const TARGET_MS = 300;
+const PROJECT = 'bench/big';
+/**
+ * Indexes proposed to the lead (not a migration yet): BENCH_INDEXES=1 creates them after seeding, so
+ * the figures with and without can be compared.
+ */
+export const PROPOSED_INDEXES = [
+  // Findings open on a ref, in severity order: lets the planner walk findings_project_rank and probe refs.
+  `CREATE INDEX IF NOT EXISTS ref_findings_finding ON ref_findings (finding_id, project_id, ref, state)`,
+  // "Fixed in this submission" (submission page, submission report).
+  `CREATE INDEX IF NOT EXISTS ref_findings_fixed_in ON ref_findings (fixed_in_submission) WHERE fixed_in_submission IS NOT NULL`,
+];
+
+const quantile = (sorted: number[], q: number) => sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)]!;
+
+/** A real submission (so refs, verdict and reports exist), then FINDINGS synthetic findings on its ref in three INSERT … SELECTs. */
+async function seed(app: TestApp): Promise<{ submissionId: string; findingId: string; seedMs: number }> {
+  const t0 = performance.now();
+  await app.api('/api/v1/projects', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: PROJECT, tags: ['bench'] }) });
+  const report = readFileSync(join(projectRoot, 'test/apps/demo-reports/trivy-image.json'));
+  const res = await app.api(`/api/v1/projects/${encodeURIComponent(PROJECT)}/submissions`, { method: 'POST', body: submissionForm({ ref: 'main' }, [{ name: 'trivy.json', content: report }]) });
+  if (res.status !== 201) throw new Error(`seed submission: HTTP ${res.status} ${await res.text()}`);
+  const { id: submissionId, project } = (await res.json()) as { id: string; project: { id: string } };
+  const db = app.db;
+  await db.query(
+    `INSERT INTO findings (project_id, fingerprint, category, severity, severity_rank, status, rule_id, title, vuln_key, tools, data, first_seen_at, last_seen_at)
+     SELECT $1, md5('fp' || i) || md5('fq' || i), 'vulnerability', sev, 5 - array_position(ARRAY['critical','high','medium','low','info'], sev), 'open',
+            'CVE-2030-' || i, 'Synthetic flaw ' || i || ' in libbench' || (i % 997), 'v' || i, ARRAY['trivy'],
+            jsonb_build_object(
+              'tool', 'trivy', 'ruleId', 'CVE-2030-' || i, 'category', 'vulnerability', 'severity', sev, 'title', 'Synthetic flaw ' || i || ' in libbench' || (i % 997),
+              'vulnerabilityIds', jsonb_build_array('CVE-2030-' || i), 'cwes', '[]'::jsonb, 'status', 'open',
+              'package', jsonb_build_object('name', 'libbench' || (i % 997), 'version', '1.' || (i % 13), 'ecosystem', 'debian'),
+              'fixedVersions', CASE WHEN i % 3 = 0 THEN '[]'::jsonb ELSE jsonb_build_array('2.0') END,
+              'location', jsonb_build_object('path', 'src/module' || (i % 211) || '/file' || (i % 17) || '.py'),
+              'references', jsonb_build_array('https://nvd.nist.gov/vuln/detail/CVE-2030-' || i),
+              'fingerprint', md5('fp' || i) || md5('fq' || i),
+              'epss', CASE WHEN i % 50 = 0 THEN jsonb_build_object('score', (i % 100) / 100.0, 'percentile', 0.9) ELSE 'null'::jsonb END,
+              'kev', CASE WHEN i % 5000 = 0 THEN jsonb_build_object('cveId', 'CVE-2030-' || i, 'dateAdded', '2030-01-01', 'dueDate', '2030-02-01') ELSE 'null'::jsonb END),
+            now() - (i % 60) * interval '1 day', now()
+       FROM (SELECT i, (ARRAY['critical','high','medium','low','info'])[1 + (i * 7) % 5] AS sev FROM generate_series(1, $2::int) AS i) s`,
+    [project.id, FINDINGS],
+  );
+  await db.query(
+    `INSERT INTO ref_findings (project_id, ref, finding_id, state, tools, first_seen_submission, last_seen_submission)
+     SELECT project_id, 'main', id, 'open', tools, $2, $2 FROM findings WHERE project_id = $1 AND rule_id LIKE 'CVE-2030-%'`,
+    [project.id, submissionId],
+  );
+  await db.query(
+    `INSERT INTO occurrences (submission_id, finding_id, tool, report_index, matched_by, change, data)
+     SELECT $2, id, 'trivy', 0, 'fingerprint', CASE WHEN random() < 0.01 THEN 'new' ELSE 'existing' END, data FROM findings WHERE project_id = $1 AND rule_id LIKE 'CVE-2030-%'`,
+    [project.id, submissionId],
+  );
+  await db.query(`UPDATE submissions SET counts = counts || jsonb_build_object('total', $2::int) WHERE id = $1`, [submissionId, FINDINGS]);
+  if (process.env.BENCH_INDEXES === '1') for (const sql of PROPOSED_INDEXES) await db.query(sql);
+  await db.query(`ANALYZE`);
+  const { rows } = await db.query<{ id: string }>(`SELECT id FROM findings WHERE project_id = $1 ORDER BY severity_rank DESC, id LIMIT 1`, [project.id]);
+  return { submissionId, findingId: rows[0]!.id, seedMs: Math.round(performance.now() - t0) };
+}
+
+/** fetch, once more when a pooled keep-alive connection was closed by the server while seeding took long. */
+async function fetchAgain(url: string, init?: RequestInit): Promise<Response> {
+  try {
+    return await fetch(url, init);
+  } catch {
+    return fetch(url, init);
+  }
+}
+
+async function sessionCookie(app: TestApp): Promise<string> {
+  const login = await fetchAgain(`${app.url}/login`, { method: 'POST', body: new URLSearchParams({ token: app.adminToken }), redirect: 'manual' });
+  return login.headers.get('set-cookie')!.split(';')[0]!;
+}
+
+async function timePage(app: TestApp, cookie: string, path: string) {
+  const samples: number[] = [];
+  for (let i = 0; i < WARMUP + RUNS; i += 1) {
+    const t0 = performance.now();
+    const res = await fetchAgain(app.url + path, { headers: { cookie } });
+    await res.arrayBuffer();
+    if (res.status !== 200) throw new Error(`${path}: HTTP ${res.status}`);
+    if (i >= WARMUP) samples.push(performance.now() - t0);
+  }
+  samples.sort((a, b) => a - b);
+  const median = quantile(samples, 0.5);
+  const p95 = quantile(samples, 0.95);
+  return { path, medianMs: Math.round(median * 10) / 10, p95Ms: Math.round(p95 * 10) / 10, ok: p95 < TARGET_MS };
+}
+
+async function bench(backend: Backend) {
+  const app = await startTestApp(backend);
+  try {
+    const { submissionId, findingId, seedMs } = await seed(app);
+    const cookie = await sessionCookie(app);
+    const p = encodeURIComponent(PROJECT);
+    const pages = [
+      '/',
+      '/?sort=critical',
+      `/projects/${p}`,
+      `/submissions/${submissionId}`,
+      `/findings?project=${p}`,
+      `/findings?project=${p}&ref=main`,
+      `/findings?project=${p}&severity=high&fix=true`,
+      `/findings?project=${p}&q=libbench42`,
+      `/findings?project=${p}&kev=true`,
+      `/findings?project=${p}&epss=0.5`,
+      `/findings?project=${p}&new=true&ref=main`,
+      `/findings?project=${p}&group=package`,
+      `/findings?project=${p}&group=path`,
+      `/findings/${findingId}`,
+      '/triage',
+    ];
+    const results = [];
+    for (const path of pages) results.push(await timePage(app, cookie, path));
+    return { backend, findings: FINDINGS, proposedIndexes: process.env.BENCH_INDEXES === '1', seedMs, targetMs: TARGET_MS, pages: results };
+  } finally {
+    await app.close();
+  }
+}
+
+const report = [];
+for (const backend of backends) report.push(await bench(backend));
+console.log(JSON.stringify(report, null, 2));
+if (report.some((r) => r.pages.some((p) => !p.ok))) process.exitCode = 1;
