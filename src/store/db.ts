@@ -54,6 +54,13 @@ function openPostgres(url: string, max: number, schema?: string): Database {
     },
     async transaction(fn) {
       const client = await pool.connect();
+      // A connection that breaks mid-transaction (server restart) emits 'error' on the checked-out
+      // client — unhandled, that would crash the process — and is destroyed, not returned to the pool.
+      let broken: Error | undefined;
+      const onError = (error: Error) => {
+        broken = error;
+      };
+      client.on('error', onError);
       try {
         await client.query('BEGIN');
         const result = await fn({
@@ -65,10 +72,13 @@ function openPostgres(url: string, max: number, schema?: string): Database {
         await client.query('COMMIT');
         return result;
       } catch (error) {
-        await client.query('ROLLBACK').catch(() => {});
+        await client.query('ROLLBACK').catch((rollbackError: Error) => {
+          broken = rollbackError;
+        });
         throw error;
       } finally {
-        client.release();
+        client.off('error', onError);
+        client.release(broken);
       }
     },
     close: () => pool.end(),
@@ -76,9 +86,11 @@ function openPostgres(url: string, max: number, schema?: string): Database {
 }
 
 async function openPglite(dataDir: string | undefined): Promise<Database> {
-  const { PGlite } = await import('@electric-sql/pglite');
+  const [{ PGlite }, { pg_trgm }] = await Promise.all([import('@electric-sql/pglite'), import('@electric-sql/pglite/contrib/pg_trgm')]);
   if (dataDir) mkdirSync(dataDir, { recursive: true });
-  const db: PGlite = await PGlite.create(dataDir ? { dataDir } : {});
+  // pg_trgm: the findings text search index (migration 0013); PostgreSQL servers ship it in contrib.
+  const extensions = { pg_trgm };
+  const db: PGlite = await PGlite.create(dataDir ? { dataDir, extensions } : { extensions });
   let closed = false;
   const wrap = <T>(res: { rows: unknown[]; affectedRows?: number }): QueryResult<T> => ({
     rows: res.rows as T[],
