@@ -9,17 +9,10 @@ import { audit } from '../../store/audit.js';
 import type { Queryable } from '../../store/db.js';
 import { getProject } from '../../store/repositories/projects.js';
 import { integrationVerifiers } from '../../../integrations/index.js';
-import {
-  createIntegration,
-  loadIntegrationSecrets,
-  deleteIntegration,
-  getIntegration,
-  listIntegrations,
-  updateIntegration,
-  type IntegrationView,
-} from '../../store/repositories/integrations.js';
+import { loadIntegrationSecrets, deleteIntegration, getIntegration } from '../../store/repositories/integrations.js';
 import { authorize, identity } from '../middleware/auth.js';
 import type { AppDeps } from '../deps.js';
+import { checkOwner, createConnection, listConnections, updateConnection } from '../../connections/manage.js';
 
 export const integrationBody = z.strictObject({
   name: z.string().trim().min(1).max(200).regex(/^[\w.\- ]+$/, 'letters, digits, spaces, ".", "_" and "-"'),
@@ -37,12 +30,6 @@ export const channelPatchBody = z.strictObject({
   enabled: z.boolean().optional(),
   config: z.record(z.string(), z.unknown()).optional(),
 });
-
-/** A project-scoped token manages only its project's connections, never the global ones. */
-function checkOwner(id: TokenIdentity, action: 'integration.read' | 'integration.manage', view: { projectId: string | null }): void {
-  authorize(id, action, view.projectId ?? undefined);
-  if (id.projectId && view.projectId !== id.projectId) throw new AppError('FORBIDDEN', 'This token is scoped to a project; it cannot use organisation-wide integrations.');
-}
 
 export function integrationRoutes(deps: AppDeps): Router {
   const { db, connections } = deps;
@@ -75,29 +62,14 @@ export function integrationRoutes(deps: AppDeps): Router {
     const id = identity(res);
     authorize(id, 'integration.manage');
     const projectId = await projectIdOf(id, body.project);
-    checkOwner(id, 'integration.manage', { projectId });
-    const created = await db.transaction(async (tx) => {
-      const view = await createIntegration(tx, deps.secrets, spec, { name: body.name, projectId, enabled: body.enabled, config: body.config }, actorOf(id));
-      await audit(tx, { actor: actorOf(id), action: `${spec.family}.create`, targetType: spec.kind, targetId: view.id, after: view, requestId: res.locals.requestId as string });
-      return view;
-    });
-    res.status(201).json(created);
+    res.status(201).json(await createConnection(deps, id, spec, { name: body.name, projectId, enabled: body.enabled, config: body.config }, res.locals.requestId as string));
   }
 
   async function update(res: Response, spec: ConnectionSpec, integrationId: string, body: z.infer<typeof integrationBody>): Promise<void> {
     const id = identity(res);
     authorize(id, 'integration.manage');
     const projectId = body.project === undefined ? undefined : await projectIdOf(id, body.project);
-    const after = await db.transaction(async (tx) => {
-      const current = await getIntegration(tx, spec, integrationId);
-      checkOwner(id, 'integration.manage', current);
-      const target = projectId === undefined ? current.projectId : projectId;
-      checkOwner(id, 'integration.manage', { projectId: target });
-      const change = await updateIntegration(tx, deps.secrets, spec, integrationId, { name: body.name, projectId: target, enabled: body.enabled, config: body.config });
-      await audit(tx, { actor: actorOf(id), action: `${spec.family}.update`, targetType: spec.kind, targetId: integrationId, before: change.before, after: change.after, requestId: res.locals.requestId as string });
-      return change.after;
-    });
-    res.json(after);
+    res.json(await updateConnection(deps, id, spec, integrationId, { name: body.name, projectId, enabled: body.enabled, config: body.config }, res.locals.requestId as string));
   }
 
   async function remove(res: Response, spec: ConnectionSpec, integrationId: string): Promise<void> {
@@ -119,10 +91,7 @@ export function integrationRoutes(deps: AppDeps): Router {
   }
 
   async function list(res: Response, specs: readonly ConnectionSpec[]): Promise<void> {
-    const id = identity(res);
-    authorize(id, 'integration.read');
-    const items: IntegrationView[] = (await listIntegrations(db, specs, id.projectId)).filter((v) => !id.projectId || v.projectId === id.projectId);
-    res.json({ items });
+    res.json({ items: await listConnections(db, identity(res), specs) });
   }
 
   router.get('/integrations', async (_req, res) => list(res, connections.filter((c) => c.family === 'integration')));
