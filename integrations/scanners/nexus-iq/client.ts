@@ -9,17 +9,15 @@ import Bottleneck from 'bottleneck';
 import { z } from 'zod';
 import { IntegrationError } from '../../../src/plugins/integration-error.js';
 import type { Outbound } from '../../../src/security/outbound.js';
+import type { ClientLogger, ClientTransportOptions } from '../../../src/plugins/client-options.js';
 import { safeSnippet } from '../../notifiers/http-delivery.js';
 import { backoffDelay, parseRetryAfter } from '../xray/client.js';
 import { buildBridgeDocument, type NexusIqBridgeDocument } from './document.js';
 import { policyReportSchema } from './schema.js';
 
-export interface NexusIqLogger {
-  debug(obj: object, msg?: string): void;
-  warn(obj: object, msg?: string): void;
-}
+export type NexusIqLogger = ClientLogger;
 
-export interface NexusIqClientOptions {
+export interface NexusIqClientOptions extends ClientTransportOptions {
   /** IQ Server base URL, e.g. https://iq.example.com:8070 (a context path is kept). */
   url: string;
   /** User name, or the user code of a user token. */
@@ -29,12 +27,6 @@ export interface NexusIqClientOptions {
   outbound: Outbound;
   /** The URL came through the API and is guarded (default true); false for environment-configured hosts. */
   userSet?: boolean;
-  limits?: { maxConcurrent?: number; requestsPerSecond?: number };
-  retry?: { attempts?: number; baseDelayMs?: number; maxDelayMs?: number };
-  timeoutMs?: number;
-  sleep?: (ms: number) => Promise<void>;
-  random?: () => number;
-  log?: NexusIqLogger;
 }
 
 export interface IqApplication {

@@ -8,16 +8,14 @@ import Bottleneck from 'bottleneck';
 import { z } from 'zod';
 import { IntegrationError } from '../../../src/plugins/integration-error.js';
 import type { Outbound } from '../../../src/security/outbound.js';
+import type { ClientLogger, ClientTransportOptions } from '../../../src/plugins/client-options.js';
 import { parseRetryAfter, safeSnippet } from '../../notifiers/http-delivery.js';
 import { backoffDelay } from '../xray/client.js';
 import { BRIDGE_FORMAT, type BridgeMarker } from './schema.js';
 
-export interface SonarQubeLogger {
-  debug(obj: object, msg?: string): void;
-  warn(obj: object, msg?: string): void;
-}
+export type SonarQubeLogger = ClientLogger;
 
-export interface SonarQubeClientOptions {
+export interface SonarQubeClientOptions extends ClientTransportOptions {
   /** Server URL, e.g. https://sonar.example.com (the Web API is under /api). */
   url: string;
   /** A user token (or a project analysis/global token with Browse). */
@@ -32,16 +30,10 @@ export interface SonarQubeClientOptions {
   organization?: string;
   /** `security` (default): vulnerabilities / SECURITY-impact issues only; `all`: bugs and code smells too. */
   issueScope?: 'security' | 'all';
-  limits?: { maxConcurrent?: number; requestsPerSecond?: number };
-  retry?: { attempts?: number; baseDelayMs?: number; maxDelayMs?: number };
-  timeoutMs?: number;
   /** Page size of api/issues/search (max 500, the default). */
   pageSize?: number;
   /** Elasticsearch's result window: p × ps may not exceed it (10,000; lower only in tests). */
   resultWindow?: number;
-  sleep?: (ms: number) => Promise<void>;
-  random?: () => number;
-  log?: SonarQubeLogger;
 }
 
 export type VerifyCheckName = 'reachable' | 'authenticated' | 'project-access';

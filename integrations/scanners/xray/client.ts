@@ -9,28 +9,17 @@ import Bottleneck from 'bottleneck';
 import { z } from 'zod';
 import { IntegrationError } from '../../../src/plugins/integration-error.js';
 import type { Outbound } from '../../../src/security/outbound.js';
+import type { ClientLogger, ClientTransportOptions } from '../../../src/plugins/client-options.js';
 
-/** The subset of a pino logger the client uses. */
-export interface XrayLogger {
-  debug(obj: object, msg?: string): void;
-  warn(obj: object, msg?: string): void;
-}
+export type XrayLogger = ClientLogger;
 
-export interface XrayClientOptions {
+export interface XrayClientOptions extends ClientTransportOptions {
   /** Platform URL, e.g. https://acme.jfrog.io (Xray answers under /xray/api/...). */
   baseUrl: string;
   accessToken: string;
   outbound: Outbound;
   /** Sent as `projectKey` on Get Violations (contract §1.5). */
   projectKey?: string;
-  limits?: { maxConcurrent?: number; requestsPerSecond?: number };
-  retry?: { attempts?: number; baseDelayMs?: number; maxDelayMs?: number };
-  /** Per-request timeout (default 15 s). */
-  timeoutMs?: number;
-  sleep?: (ms: number) => Promise<void>;
-  /** Source of jitter in [0, 1); Math.random by default. */
-  random?: () => number;
-  log?: XrayLogger;
 }
 
 export type ScanStatus = 'PENDING' | 'SCANNING' | 'DONE' | 'FAILED' | 'NOT_SUPPORTED' | 'NOT_SCANNED';
