@@ -131,6 +131,7 @@ export function createImageRemovedHandler(deps: Pick<BridgeDeps, 'db' | 'secrets
         `UPDATE ref_findings SET state = 'fixed', updated_at = now() WHERE project_id = $1 AND ref = $2 AND state = 'open' RETURNING finding_id`,
         [project.id, payload.image.tag],
       );
+      await tx.query(`UPDATE refs SET updated_at = now() WHERE project_id = $1 AND ref = $2`, [project.id, payload.image.tag]);
       await recordEvent(tx, 'image.removed', project.id, { ref: payload.image.tag, image: payload.image, findings: rows.length });
       await audit(tx, { actor: `jfrog:${payload.integrationId}`, action: 'image.removed', targetType: 'project', targetId: project.id, after: { image: `${payload.image.image}:${payload.image.tag}`, digest: payload.image.digest, findingsClosed: rows.length } });
       return { removed: rows.length };

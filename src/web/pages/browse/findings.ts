@@ -2,6 +2,7 @@
 // viewer may read), the API's filters plus KEV, EPSS and fix availability, grouped by vulnerability,
 // package or path, a page at a time (the repository's cursor paging; groups page by offset).
 // Rows carry checkboxes: the selection goes to the triage form.
+import { projectVersions, VersionedCache } from '../../cache.js';
 import { Router } from 'express';
 import { z } from 'zod';
 import { CATEGORIES, FINDING_STATUSES, SEVERITIES, knownExploitation } from '../../../domain/finding.js';
@@ -16,6 +17,8 @@ import { readableProject, viewer, withQuery } from './common.js';
 export const FINDINGS_PER_PAGE = 50;
 export const GROUPS_PER_PAGE = 50;
 
+
+const groupCache = new VersionedCache<Awaited<ReturnType<typeof groupFindings>>>(30_000, 500);
 const flag = z.enum(['true', 'false', '']).optional().transform((v) => (v ? v === 'true' : undefined));
 /** The API's filters (same names, same validation) and the page's own. */
 export const explorerQuery = findingQuerySchema.omit({ limit: true, new: true }).extend({
@@ -105,7 +108,15 @@ export function findingsPage({ db }: AppDeps): Router {
     let view: object;
     if (query.group) {
       const offset = query.offset ?? 0;
-      const { groups, hasMore } = await groupFindings(db, project.id, filter, query.group, { offset, limit: GROUPS_PER_PAGE });
+      // Grouping aggregates every matching finding: the page of groups is kept until the project changes.
+      const key = JSON.stringify([project.id, filter, query.group, offset]);
+      const version = (await projectVersions(db, [project.id])).get(project.id)!;
+      let result = groupCache.get(key, version);
+      if (!result) {
+        result = await groupFindings(db, project.id, filter, query.group, { offset, limit: GROUPS_PER_PAGE });
+        groupCache.set(key, version, result);
+      }
+      const { groups, hasMore } = result;
       view = {
         grouped: true,
         groups: groups.map((g) => ({

@@ -1,6 +1,7 @@
 // Overview: every project the viewer may read, its latest verdict per ref, open findings by severity,
 // new this week, the oldest unfixed critical and how fresh the data behind the verdict was.
 // Sortable (?sort=) and filterable by tag (?tag=); a page of projects at a time (?page=).
+import { projectVersions, VersionedCache } from '../../cache.js';
 import { Router } from 'express';
 import { z } from 'zod';
 import { SEVERITIES, type Severity } from '../../../domain/finding.js';
@@ -54,8 +55,28 @@ interface ProjectStats {
 
 const OUTCOME_RANK: Record<string, number> = { error: 4, fail: 3, warn: 2, pass: 1 };
 
-/** Latest submission per ref, open findings by severity (per project, across its refs) and the oldest open critical. */
+/** One pass over a large project's findings costs ~100 ms per 100,000: kept until the project changes. */
+const statsCache = new VersionedCache<ProjectStats>(30_000, 2_000);
+
+/** projectStats through the cache: only projects changed since (or not seen) are computed. */
 async function projectStats(q: Queryable, projectIds: string[], now: Date): Promise<Map<string, ProjectStats>> {
+  const versions = await projectVersions(q, projectIds);
+  const out = new Map<string, ProjectStats>();
+  const missing: string[] = [];
+  for (const id of projectIds) {
+    const cached = statsCache.get(id, versions.get(id)!);
+    if (cached) out.set(id, cached);
+    else missing.push(id);
+  }
+  for (const [id, stats] of await computeProjectStats(q, missing, now)) {
+    statsCache.set(id, versions.get(id)!, stats);
+    out.set(id, stats);
+  }
+  return out;
+}
+
+/** Latest submission per ref, open findings by severity (per project, across its refs) and the oldest open critical. */
+async function computeProjectStats(q: Queryable, projectIds: string[], now: Date): Promise<Map<string, ProjectStats>> {
   const stats = new Map<string, ProjectStats>(
     projectIds.map((id) => [id, { refs: [], bySeverity: Object.fromEntries(SEVERITIES.map((s) => [s, 0])) as Record<Severity, number>, newThisWeek: 0 }]),
   );
