@@ -58,26 +58,49 @@ const toApplied = (e: StoredException): AppliedException => ({
   ...(e.expiresAt ? { expiresAt: e.expiresAt.toISOString() } : {}),
 });
 
+export interface SubmissionFinding {
+  finding: Finding;
+  sources: string[];
+  change: string | null;
+  firstSeenAt: Date;
+}
+
+/** One tool's view of one finding in a submission, in (report_index, tool) order. */
+export interface OccurrenceView {
+  findingId: string;
+  fingerprint: string;
+  tool: string;
+  change: string | null;
+  data: Finding;
+  firstSeenAt: Date;
+}
+
+/** One entry per stored finding, the tools' views merged in occurrence order. */
+export function mergeOccurrenceViews(occurrences: Iterable<OccurrenceView>): Map<string, SubmissionFinding> {
+  const findings = new Map<string, SubmissionFinding>();
+  for (const o of occurrences) {
+    const view = { ...o.data, fingerprint: o.fingerprint };
+    const existing = findings.get(o.findingId);
+    if (existing) {
+      existing.finding = mergeFindingViews(existing.finding, view);
+      existing.sources.push(o.tool);
+    } else {
+      findings.set(o.findingId, { finding: view, sources: [o.tool], change: o.change, firstSeenAt: o.firstSeenAt });
+    }
+  }
+  return findings;
+}
+
 /** The findings of one submission, one per stored finding (tools' views merged). */
-export async function submissionFindings(q: Queryable, submissionId: string): Promise<{ findings: Map<string, { finding: Finding; sources: string[]; change: string | null; firstSeenAt: Date }> }> {
+export async function submissionFindings(q: Queryable, submissionId: string): Promise<{ findings: Map<string, SubmissionFinding> }> {
   const { rows } = await q.query<OccurrenceRow>(
     `SELECT o.finding_id, f.fingerprint, o.tool, o.change, o.data, f.first_seen_at
        FROM occurrences o JOIN findings f ON f.id = o.finding_id
       WHERE o.submission_id = $1 ORDER BY o.report_index, o.tool`,
     [submissionId],
   );
-  const findings = new Map<string, { finding: Finding; sources: string[]; change: string | null; firstSeenAt: Date }>();
-  for (const r of rows) {
-    const view = { ...r.data, fingerprint: r.fingerprint };
-    const existing = findings.get(r.finding_id);
-    if (existing) {
-      existing.finding = mergeFindingViews(existing.finding, view);
-      existing.sources.push(r.tool);
-    } else {
-      findings.set(r.finding_id, { finding: view, sources: [r.tool], change: r.change, firstSeenAt: new Date(r.first_seen_at) });
-    }
-  }
-  return { findings };
+  const views = rows.map((r) => ({ findingId: r.finding_id, fingerprint: r.fingerprint, tool: r.tool, change: r.change, data: r.data, firstSeenAt: new Date(r.first_seen_at) }));
+  return { findings: mergeOccurrenceViews(views) };
 }
 
 async function latestSubmission(q: Queryable, projectId: string, ref: string): Promise<string | null> {
@@ -94,10 +117,15 @@ export interface AssessOptions {
   dataUpdatedAt?: Date | undefined;
   policy: { policy: Policy; id: string | null; version: number | null; origin: string };
   now: Date;
+  /**
+   * The submission's findings when the caller holds them already (ingest, which has just written
+   * them: reading 100,000 occurrences back would cost as much as writing them); else read from the store.
+   */
+  findings?: Map<string, SubmissionFinding> | undefined;
 }
 
 export async function assessSubmission(q: Queryable, o: AssessOptions): Promise<SubmissionVerdict> {
-  const { findings } = await submissionFindings(q, o.submissionId);
+  const findings = o.findings ?? (await submissionFindings(q, o.submissionId)).findings;
   const exceptions = await loadExceptions(q, o.projectId);
   // "new" was decided at ingest against the baseline: a merge request's target branch, else the ref itself.
   const assessed: AssessedFinding[] = [];

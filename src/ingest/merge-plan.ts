@@ -15,6 +15,8 @@ export interface StoredFindingRef {
 export interface IncomingFinding {
   finding: Finding;
   reportIndex: number;
+  /** vulnerabilityKey(finding) when the caller already computed it (a hash per finding: worth not repeating). */
+  vulnKey?: string | undefined;
 }
 
 export interface PlannedOccurrence {
@@ -53,36 +55,40 @@ export function planMerge(
   const storedById = new Map(stored.map((s) => [s.id, s]));
   const storedByFp = new Map(stored.map((s) => [s.fingerprint, s]));
   const planned: PlannedFinding[] = [];
+  // Stored findings already taken into the plan, by id: a lookup, not a scan (reports have 100,000 items).
+  const plannedById = new Map<string, PlannedFinding>();
   let duplicatesMerged = 0;
 
-  const fromStored = (s: StoredFindingRef, first: Finding, matchedBy: string): PlannedFinding => {
-    const existing = planned.find((p) => p.id === s.id);
+  const fromStored = (s: StoredFindingRef, first: Finding, firstKey: string | undefined, matchedBy: string): PlannedFinding => {
+    const existing = plannedById.get(s.id);
     if (existing) return existing;
     const p: PlannedFinding = {
       id: s.id,
       fingerprint: s.fingerprint,
       isNewToProject: false,
       matchedBy,
-      vulnKey: vulnerabilityKey(first),
+      vulnKey: firstKey,
       data: first,
       tools: [...s.tools],
       occurrences: new Map(),
       aliases: new Set(),
     };
     planned.push(p);
+    plannedById.set(s.id, p);
     byFingerprint.set(s.fingerprint, p);
     return p;
   };
 
   const storedAliasIndex = new Map(storedAliases.map((a) => [`${a.vulnKey}|${a.alias}`, a.findingId]));
 
-  for (const { finding, reportIndex } of incoming) {
-    const key = vulnerabilityKey(finding);
+  for (const item of incoming) {
+    const { finding, reportIndex } = item;
+    const key = 'vulnKey' in item ? item.vulnKey : vulnerabilityKey(finding);
     let target = byFingerprint.get(finding.fingerprint);
     let fresh = false;
     if (!target) {
       const s = storedByFp.get(finding.fingerprint);
-      if (s) target = fromStored(s, finding, 'fingerprint');
+      if (s) target = fromStored(s, finding, key, 'fingerprint');
     }
     if (!target && key) {
       for (const id of finding.vulnerabilityIds) {
@@ -95,7 +101,7 @@ export function planMerge(
         const storedId = storedAliasIndex.get(`${key}|${id}`);
         const s = storedId ? storedById.get(storedId) : undefined;
         if (s) {
-          target = fromStored(s, finding, `alias:${id}`);
+          target = fromStored(s, finding, key, `alias:${id}`);
           break;
         }
       }

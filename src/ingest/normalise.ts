@@ -37,8 +37,12 @@ export function normaliseFinding(raw: ParsedFinding): { ok: true; finding: Norma
       if (n !== undefined && !(Number.isInteger(n) && n >= 0)) return { ok: false, reason: `location.${key} must be a whole number` };
     }
   }
+  // An absent toolVersion is left out by destructuring, not `delete`: deleting a property turns the
+  // object into a slow dictionary for every later read, spread and JSON.stringify of the finding.
+  const { toolVersion, ...rest } = raw;
   const finding: NormalisedFinding = {
-    ...raw,
+    ...rest,
+    ...(toolVersion === undefined ? {} : { toolVersion }),
     ruleId: raw.ruleId,
     vulnerabilityIds: orderVulnIds(raw.vulnerabilityIds ?? []),
     cwes,
@@ -46,6 +50,5 @@ export function normaliseFinding(raw: ParsedFinding): { ok: true; finding: Norma
     status,
     references: raw.references ?? [],
   };
-  if (finding.toolVersion === undefined) delete finding.toolVersion;
   return { ok: true, finding };
 }

@@ -84,8 +84,10 @@ export function parseReport(plugins: readonly ScannerPlugin[], input: ReportInpu
       warnings.push({ pointer: pointer('findings', index), message: `Skipped an item: ${checked.reason}` });
       return;
     }
-    const f = checked.finding;
-    findings.push({ ...f, fingerprint: fingerprint(f) });
+    // The normalised finding is a fresh object: it takes its fingerprint in place rather than being copied again.
+    const f = checked.finding as Finding;
+    f.fingerprint = fingerprint(checked.finding);
+    findings.push(f);
   });
   disambiguateRepeatedCode(findings);
   return {

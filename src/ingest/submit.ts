@@ -13,7 +13,7 @@ import { parseReport } from './parse-report.js';
 import { planMerge, type PlannedFinding } from './merge-plan.js';
 import { recordAliasGroups } from './alias-groups.js';
 import { audit } from '../store/audit.js';
-import { assessSubmission, type SubmissionVerdict } from '../assess/assess.js';
+import { assessSubmission, mergeOccurrenceViews, type OccurrenceView, type SubmissionVerdict } from '../assess/assess.js';
 import { effectivePolicy } from '../assess/policies.js';
 import { recordSubmissionEvents } from '../store/events.js';
 import { findingsIngested, ingestDuration, submissionsIngested } from '../observability/metrics.js';
@@ -216,8 +216,8 @@ export async function ingestSubmission(deps: IngestDeps, req: SubmissionRequest)
          VALUES ($1, $2, $3, $4, 'completed', $5, $6, $7, $8, '{}'::jsonb, $9)`,
         [submissionId, req.projectId, req.ref, req.commit ?? null, req.idempotencyKey ?? null, hash, tools, JSON.stringify(reports), req.source ? JSON.stringify(req.source) : null],
       );
-      await writeFindings(tx, req.projectId, submissionId, plan.findings);
-      const counts = await classifyAgainstRef(tx, req.projectId, req.ref, req.targetRef, submissionId, tools, plan.findings);
+      const firstSeen = await writeFindings(tx, req.projectId, plan.findings);
+      const { counts, changes } = await classifyAgainstRef(tx, req.projectId, req.ref, req.targetRef, submissionId, tools, plan.findings);
       await recordAliasGroups(tx, plan.findings.map((f) => [...f.aliases]), tools.join(','));
       const now = deps.now?.() ?? new Date();
       const policy = await effectivePolicy(tx, req.projectId);
@@ -231,6 +231,7 @@ export async function ingestSubmission(deps: IngestDeps, req: SubmissionRequest)
         dataUpdatedAt: dates.length ? new Date(Math.min(...dates.map((d) => d.getTime()))) : undefined,
         policy,
         now,
+        findings: mergeOccurrenceViews(occurrenceViews(plan.findings, changes, firstSeen)),
       });
       // The scanners' own database dates, as their reports state them (Trivy/Grype DB build, Dependency-Check data).
       for (const r of reports) {
@@ -270,19 +271,21 @@ export async function ingestSubmission(deps: IngestDeps, req: SubmissionRequest)
 }
 
 async function planAgainstStore(tx: Queryable, projectId: string, incoming: { finding: Finding; reportIndex: number }[]) {
+  const keyed = incoming.map((i) => ({ ...i, vulnKey: vulnerabilityKey(i.finding) }));
   const fingerprints = [...new Set(incoming.map((i) => i.finding.fingerprint))];
   const { rows: stored } = await tx.query<{ id: string; fingerprint: string; tools: string[] }>(
     `SELECT id, fingerprint, tools FROM findings WHERE project_id = $1 AND fingerprint = ANY($2::text[])`,
     [projectId, fingerprints],
   );
-  const keys = [...new Set(incoming.map((i) => vulnerabilityKey(i.finding)).filter((k): k is string => !!k))];
+  const keys = [...new Set(keyed.map((i) => i.vulnKey).filter((k): k is string => !!k))];
   const { rows: aliasRows } = keys.length
     ? await tx.query<{ vuln_key: string; alias: string; finding_id: string }>(
         `SELECT vuln_key, alias, finding_id FROM finding_aliases WHERE project_id = $1 AND vuln_key = ANY($2::text[])`,
         [projectId, keys],
       )
     : { rows: [] };
-  const aliasFindingIds = [...new Set(aliasRows.map((r) => r.finding_id))].filter((id) => !stored.some((s) => s.id === id));
+  const storedIds = new Set(stored.map((s) => s.id));
+  const aliasFindingIds = [...new Set(aliasRows.map((r) => r.finding_id))].filter((id) => !storedIds.has(id));
   if (aliasFindingIds.length) {
     const { rows } = await tx.query<{ id: string; fingerprint: string; tools: string[] }>(
       `SELECT id, fingerprint, tools FROM findings WHERE id = ANY($1::uuid[])`,
@@ -291,65 +294,119 @@ async function planAgainstStore(tx: Queryable, projectId: string, incoming: { fi
     stored.push(...rows);
   }
   return planMerge(
-    incoming,
+    keyed,
     stored,
     aliasRows.map((r) => ({ vulnKey: r.vuln_key, alias: r.alias, findingId: r.finding_id })),
   );
 }
 
-async function writeFindings(tx: Queryable, projectId: string, submissionId: string, findings: PlannedFinding[]): Promise<void> {
-  const rows = findings.map((f) => ({
-    id: f.id,
-    fingerprint: f.fingerprint,
-    category: f.data.category,
-    severity: f.data.severity,
-    severity_rank: severityRank(f.data.severity),
-    status: f.data.status,
-    rule_id: f.data.ruleId,
-    title: f.data.title,
-    vuln_key: f.vulnKey ?? null,
-    tools: [...f.tools].sort(),
-    data: f.data,
-  }));
-  if (rows.length === 0) return;
-  await tx.query(
-    `INSERT INTO findings AS f (id, project_id, fingerprint, category, severity, severity_rank, status, rule_id, title, vuln_key, tools, data)
-     SELECT x.id, $1, x.fingerprint, x.category, x.severity, x.severity_rank, x.status, x.rule_id, x.title, x.vuln_key, x.tools, x.data
-       FROM jsonb_to_recordset($2::jsonb) AS x(id uuid, fingerprint text, category text, severity text, severity_rank smallint,
-            status text, rule_id text, title text, vuln_key text, tools text[], data jsonb)
-     ON CONFLICT (id) DO UPDATE SET
-       category = EXCLUDED.category, severity = EXCLUDED.severity, severity_rank = EXCLUDED.severity_rank,
-       status = EXCLUDED.status, rule_id = EXCLUDED.rule_id, title = EXCLUDED.title,
-       vuln_key = COALESCE(f.vuln_key, EXCLUDED.vuln_key),
-       tools = ARRAY(SELECT DISTINCT t FROM unnest(f.tools || EXCLUDED.tools) AS t ORDER BY t),
-       data = EXCLUDED.data, last_seen_at = now()`,
-    [projectId, JSON.stringify(rows)],
-  );
-  const occurrences = findings.flatMap((f) =>
-    [...f.occurrences.values()].map((o) => ({
-      finding_id: f.id,
-      tool: o.tool,
-      report_index: o.reportIndex,
-      duplicates: o.duplicates,
-      matched_by: f.matchedBy,
-      data: o.finding,
-    })),
-  );
-  await tx.query(
-    `INSERT INTO occurrences (submission_id, finding_id, tool, report_index, duplicates, matched_by, data)
-     SELECT $1, x.finding_id, x.tool, x.report_index, x.duplicates, x.matched_by, x.data
-       FROM jsonb_to_recordset($2::jsonb) AS x(finding_id uuid, tool text, report_index int, duplicates int, matched_by text, data jsonb)`,
-    [submissionId, JSON.stringify(occurrences)],
-  );
-  const aliases = findings.flatMap((f) => (f.vulnKey ? [...f.aliases].map((alias) => ({ vuln_key: f.vulnKey, alias, finding_id: f.id })) : []));
-  if (aliases.length) {
+/**
+ * Rows per statement. Every write passes its rows as parallel arrays unnested by the server (one
+ * statement per batch, no per-row queries, no giant JSON document to parse — jsonb stops at 255 MB),
+ * so memory and parameter size stay bounded whatever the report size.
+ */
+const BATCH_ROWS = 5_000;
+
+async function inBatches<T>(items: readonly T[], write: (batch: readonly T[]) => Promise<void>): Promise<void> {
+  for (let i = 0; i < items.length; i += BATCH_ROWS) await write(items.slice(i, i + BATCH_ROWS));
+}
+
+/**
+ * JSON documents as ONE text parameter, newline-separated (JSON.stringify escapes every control
+ * character, so a newline never occurs inside one): the server splits it with string_to_array, and the
+ * client skips pg's per-element array escaping of multi-megabyte strings (it dominated the profile).
+ */
+function jsonLines(values: readonly unknown[]): string {
+  return values.map((v) => JSON.stringify(v)).join('\n');
+}
+
+/** A text[] literal for one row of an unnested column (unnest flattens a 2-D array, so rows carry their arrays as text). */
+function textArrayLiteral(values: readonly string[]): string {
+  return `{${values.map((v) => `"${v.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`).join(',')}}`;
+}
+
+/** Writes the project's findings and returns when each was first seen (the stored date for those already known). */
+async function writeFindings(tx: Queryable, projectId: string, findings: PlannedFinding[]): Promise<Map<string, Date>> {
+  const firstSeen = new Map<string, Date>();
+  await inBatches(findings, async (batch) => {
+    const { rows } = await tx.query<{ id: string; first_seen_at: Date }>(
+      `INSERT INTO findings AS f (id, project_id, fingerprint, category, severity, severity_rank, status, rule_id, title, vuln_key, tools, data)
+       SELECT x.id, $1, x.fingerprint, x.category, x.severity, x.severity_rank, x.status, x.rule_id, x.title, x.vuln_key, x.tools::text[], x.data
+         FROM unnest($2::uuid[], $3::text[], $4::text[], $5::text[], $6::smallint[], $7::text[], $8::text[], $9::text[], $10::text[], $11::text[], string_to_array($12::text, E'\\n')::jsonb[])
+              AS x(id, fingerprint, category, severity, severity_rank, status, rule_id, title, vuln_key, tools, data)
+       ON CONFLICT (id) DO UPDATE SET
+         category = EXCLUDED.category, severity = EXCLUDED.severity, severity_rank = EXCLUDED.severity_rank,
+         status = EXCLUDED.status, rule_id = EXCLUDED.rule_id, title = EXCLUDED.title,
+         vuln_key = COALESCE(f.vuln_key, EXCLUDED.vuln_key),
+         tools = ARRAY(SELECT DISTINCT t FROM unnest(f.tools || EXCLUDED.tools) AS t ORDER BY t),
+         data = EXCLUDED.data, last_seen_at = now()
+       RETURNING id, first_seen_at`,
+      [
+        projectId,
+        batch.map((f) => f.id),
+        batch.map((f) => f.fingerprint),
+        batch.map((f) => f.data.category),
+        batch.map((f) => f.data.severity),
+        batch.map((f) => severityRank(f.data.severity)),
+        batch.map((f) => f.data.status),
+        batch.map((f) => f.data.ruleId),
+        batch.map((f) => f.data.title),
+        batch.map((f) => f.vulnKey ?? null),
+        batch.map((f) => textArrayLiteral([...f.tools].sort())),
+        jsonLines(batch.map((f) => f.data)),
+      ],
+    );
+    for (const r of rows) firstSeen.set(r.id, new Date(r.first_seen_at));
+  });
+  const aliases = findings.flatMap((f) => (f.vulnKey ? [...f.aliases].map((alias) => ({ vulnKey: f.vulnKey!, alias, findingId: f.id })) : []));
+  await inBatches(aliases, async (batch) => {
     await tx.query(
       `INSERT INTO finding_aliases (project_id, vuln_key, alias, finding_id)
-       SELECT $1, x.vuln_key, x.alias, x.finding_id FROM jsonb_to_recordset($2::jsonb) AS x(vuln_key text, alias text, finding_id uuid)
+       SELECT $1, x.vuln_key, x.alias, x.finding_id FROM unnest($2::text[], $3::text[], $4::uuid[]) AS x(vuln_key, alias, finding_id)
        ON CONFLICT DO NOTHING`,
-      [projectId, JSON.stringify(aliases)],
+      [projectId, batch.map((a) => a.vulnKey), batch.map((a) => a.alias), batch.map((a) => a.findingId)],
     );
-  }
+  });
+  return firstSeen;
+}
+
+/** Each tool's view of each finding in this submission, with its change against the ref's baseline (set on insert: no second pass). */
+async function writeOccurrences(tx: Queryable, submissionId: string, findings: PlannedFinding[], changes: Map<string, string>): Promise<void> {
+  const occurrences = findings.flatMap((f) => [...f.occurrences.values()].map((o) => ({ f, o })));
+  await inBatches(occurrences, async (batch) => {
+    await tx.query(
+      `INSERT INTO occurrences (submission_id, finding_id, tool, report_index, duplicates, matched_by, change, data)
+       SELECT $1, x.finding_id, x.tool, x.report_index, x.duplicates, x.matched_by, x.change, x.data
+         FROM unnest($2::uuid[], $3::text[], $4::int[], $5::int[], $6::text[], $7::text[], string_to_array($8::text, E'\\n')::jsonb[])
+              AS x(finding_id, tool, report_index, duplicates, matched_by, change, data)`,
+      [
+        submissionId,
+        batch.map(({ f }) => f.id),
+        batch.map(({ o }) => o.tool),
+        batch.map(({ o }) => o.reportIndex),
+        batch.map(({ o }) => o.duplicates),
+        batch.map(({ f }) => f.matchedBy),
+        batch.map(({ f }) => changes.get(f.id) ?? null),
+        jsonLines(batch.map(({ o }) => o.finding)),
+      ],
+    );
+  });
+}
+
+/** What assessment would read back from the occurrences just written, in the same (report_index, tool) order. */
+function occurrenceViews(findings: readonly PlannedFinding[], changes: ReadonlyMap<string, string>, firstSeen: ReadonlyMap<string, Date>): OccurrenceView[] {
+  const views = findings.flatMap((f) =>
+    [...f.occurrences.values()].map((o) => ({
+      reportIndex: o.reportIndex,
+      findingId: f.id,
+      fingerprint: f.fingerprint,
+      tool: o.tool,
+      change: changes.get(f.id) ?? null,
+      data: o.finding,
+      firstSeenAt: firstSeen.get(f.id)!,
+    })),
+  );
+  return views.sort((a, b) => a.reportIndex - b.reportIndex || (a.tool < b.tool ? -1 : a.tool > b.tool ? 1 : 0));
 }
 
 type RefHistory = { finding_id: string; state: 'open' | 'fixed'; tools: string[] }[];
@@ -387,9 +444,9 @@ async function refHistory(tx: Queryable, projectId: string, ref: string): Promis
 }
 
 /**
- * Records the submission in its ref's history and returns its counts. A merge request (targetRef)
- * is counted against its target branch — what the change adds or fixes — while its own branch
- * history is still kept for the next push.
+ * Records the submission in its ref's history (its occurrences carry their change) and returns its
+ * counts and changes. A merge request (targetRef) is counted against its target branch — what the
+ * change adds or fixes — while its own branch history is still kept for the next push.
  */
 async function classifyAgainstRef(
   tx: Queryable,
@@ -399,32 +456,22 @@ async function classifyAgainstRef(
   submissionId: string,
   tools: string[],
   findings: PlannedFinding[],
-): Promise<SubmissionCounts> {
+): Promise<Classification> {
   const own = await refHistory(tx, projectId, ref);
   const ownClass = classify(own, findings, tools);
   const reported = targetRef && targetRef !== ref ? classify(await refHistory(tx, projectId, targetRef), findings, tools) : ownClass;
+  await writeOccurrences(tx, submissionId, findings, reported.changes);
   const ownTools = new Map(own.map((h) => [h.finding_id, h.tools]));
-  const upserts = findings.map((f) => ({
-    finding_id: f.id,
-    tools: [...new Set([...(ownTools.get(f.id) ?? []), ...f.tools])],
-    change: reported.changes.get(f.id),
-  }));
-  if (upserts.length) {
+  await inBatches(findings, async (batch) => {
     await tx.query(
       `INSERT INTO ref_findings AS r (project_id, ref, finding_id, state, tools, first_seen_submission, last_seen_submission)
-       SELECT $1, $2, x.finding_id, 'open', x.tools, $3, $3 FROM jsonb_to_recordset($4::jsonb) AS x(finding_id uuid, tools text[])
+       SELECT $1, $2, x.finding_id, 'open', x.tools::text[], $3, $3 FROM unnest($4::uuid[], $5::text[]) AS x(finding_id, tools)
        ON CONFLICT (project_id, ref, finding_id) DO UPDATE SET
          state = 'open', tools = EXCLUDED.tools, last_seen_submission = $3, fixed_in_submission = NULL,
          reopened_count = r.reopened_count + CASE WHEN r.state = 'fixed' THEN 1 ELSE 0 END, updated_at = now()`,
-      [projectId, ref, submissionId, JSON.stringify(upserts)],
+      [projectId, ref, submissionId, batch.map((f) => f.id), batch.map((f) => textArrayLiteral([...new Set([...(ownTools.get(f.id) ?? []), ...f.tools])]))],
     );
-    await tx.query(
-      `UPDATE occurrences o SET change = x.change
-         FROM jsonb_to_recordset($2::jsonb) AS x(finding_id uuid, change text)
-        WHERE o.submission_id = $1 AND o.finding_id = x.finding_id`,
-      [submissionId, JSON.stringify(upserts)],
-    );
-  }
+  });
   if (ownClass.fixedIds.length) {
     await tx.query(
       `UPDATE ref_findings SET state = 'fixed', fixed_in_submission = $3, updated_at = now()
@@ -432,5 +479,5 @@ async function classifyAgainstRef(
       [projectId, ref, submissionId, ownClass.fixedIds],
     );
   }
-  return reported.counts;
+  return reported;
 }
