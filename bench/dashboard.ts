@@ -74,17 +74,20 @@ async function sessionCookie(app: TestApp): Promise<string> {
 
 async function timePage(app: TestApp, cookie: string, path: string) {
   const samples: number[] = [];
+  let coldMs = 0;
   for (let i = 0; i < WARMUP + RUNS; i += 1) {
     const t0 = performance.now();
     const res = await fetchAgain(app.url + path, { headers: { cookie } });
     await res.arrayBuffer();
     if (res.status !== 200) throw new Error(`${path}: HTTP ${res.status}`);
+    // The first request pays what the page cache (src/web/cache.ts) then keeps until the project changes.
+    if (i === 0) coldMs = performance.now() - t0;
     if (i >= WARMUP) samples.push(performance.now() - t0);
   }
   samples.sort((a, b) => a - b);
   const median = quantile(samples, 0.5);
   const p95 = quantile(samples, 0.95);
-  return { path, medianMs: Math.round(median * 10) / 10, p95Ms: Math.round(p95 * 10) / 10, ok: p95 < TARGET_MS };
+  return { path, coldMs: Math.round(coldMs * 10) / 10, medianMs: Math.round(median * 10) / 10, p95Ms: Math.round(p95 * 10) / 10, ok: p95 < TARGET_MS };
 }
 
 async function bench(backend: Backend) {
