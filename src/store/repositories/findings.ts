@@ -1,7 +1,7 @@
 // Reading a project's findings with the filters the API, exports and pages share.
 import { AppError } from '../../errors.js';
-import { CATEGORIES, FINDING_STATUSES, type Finding } from '../../domain/finding.js';
-import { severitiesMatching } from '../../domain/severity.js';
+import { CATEGORIES, FINDING_STATUSES, SEVERITIES, type Finding } from '../../domain/finding.js';
+import { severitiesMatching, severityRank } from '../../domain/severity.js';
 import type { Queryable } from '../db.js';
 
 export interface FindingFilter {
@@ -171,25 +171,35 @@ export async function groupFindings(
   page: { offset: number; limit: number },
 ): Promise<{ groups: FindingGroup[]; hasMore: boolean }> {
   const { where, params, join } = findingConditions(projectId, filter);
-  const { rows } = await q.query<{ key: string | null; n: number; rank: number; severity: string; tools: string[] }>(
-    // Two steps: a hash aggregate of the matching rows into (key, severity, tools) counts — few rows — then
-    // the groups from those, so the ordered and distinct aggregates never sort every finding.
-    `SELECT g.key, g.n, g.rank, g.severity, g.tools FROM (
-       SELECT c.key, sum(c.n)::int AS n, max(c.rank) AS rank,
-              (array_agg(c.severity ORDER BY c.rank DESC))[1] AS severity,
-              array_agg(DISTINCT array_to_string(c.tools, ',')) AS tools
-         FROM (SELECT ${GROUP_KEYS[by]} AS key, f.severity_rank AS rank, f.severity, f.tools, count(*) AS n
-                 FROM findings f ${join}
-                WHERE ${where.join(' AND ')}
-                GROUP BY 1, 2, 3, 4) c
-        GROUP BY c.key) g
-      ORDER BY g.rank DESC, g.n DESC, g.key ASC NULLS LAST
-      LIMIT ${Math.min(Math.max(page.limit, 1), 500) + 1} OFFSET ${Math.max(0, Math.floor(page.offset))}`,
+  const key = GROUP_KEYS[by];
+  const limit = Math.min(Math.max(page.limit, 1), 500);
+  // First the page of groups with plain aggregates only (count, max): one hash aggregate however many
+  // groups there are — grouping by vulnerability makes nearly one group per finding.
+  const { rows } = await q.query<{ key: string | null; n: number; rank: number }>(
+    `SELECT ${key} AS key, count(*)::int AS n, max(f.severity_rank)::int AS rank
+       FROM findings f ${join}
+      WHERE ${where.join(' AND ')}
+      GROUP BY 1
+      ORDER BY rank DESC, n DESC, key ASC NULLS LAST
+      LIMIT ${limit + 1} OFFSET ${Math.max(0, Math.floor(page.offset))}`,
     params,
   );
-  const limit = Math.min(Math.max(page.limit, 1), 500);
+  const shown = rows.slice(0, limit);
+  // Then the tools of just those groups.
+  const keys = shown.map((r) => r.key).filter((k): k is string => k !== null);
+  const withNull = shown.some((r) => r.key === null);
+  const tools = new Map<string | null, Set<string>>(shown.map((r) => [r.key, new Set<string>()]));
+  if (shown.length) {
+    const { rows: toolRows } = await q.query<{ key: string | null; tools: string[] }>(
+      `SELECT DISTINCT ${key} AS key, f.tools FROM findings f ${join}
+        WHERE ${where.join(' AND ')} AND (${key} = ANY($${params.length + 1}::text[])${withNull ? ` OR ${key} IS NULL` : ''})`,
+      [...params, keys],
+    );
+    for (const r of toolRows) for (const t of r.tools) tools.get(r.key)?.add(t);
+  }
+  const severityOfRank = new Map(SEVERITIES.map((s) => [severityRank(s), s] as const));
   return {
-    groups: rows.slice(0, limit).map((r) => ({ key: r.key, count: r.n, severity: r.severity, tools: [...new Set(r.tools.flatMap((t) => t.split(',')))].sort() })),
+    groups: shown.map((r) => ({ key: r.key, count: r.n, severity: severityOfRank.get(r.rank) ?? 'info', tools: [...(tools.get(r.key) ?? [])].sort() })),
     hasMore: rows.length > limit,
   };
 }
