@@ -9,7 +9,7 @@ import Bottleneck from 'bottleneck';
 import { z } from 'zod';
 import { IntegrationError } from '../../../src/plugins/integration-error.js';
 import type { Outbound } from '../../../src/security/outbound.js';
-import type { ClientLogger, ClientTransportOptions } from '../../../src/plugins/client-options.js';
+import { clientPacing, type ClientLogger, type ClientTransportOptions } from '../../../src/plugins/client-options.js';
 import { safeSnippet } from '../../notifiers/http-delivery.js';
 import { backoffDelay, parseRetryAfter } from '../xray/client.js';
 import { buildBridgeDocument, type NexusIqBridgeDocument } from './document.js';
@@ -101,8 +101,6 @@ export function scanIdFrom(reportDataUrl: string | null | undefined, reportHtmlU
   return last ? decodeURIComponent(last) : undefined;
 }
 
-const defaultSleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
-
 function headerText(value: unknown): string | undefined {
   if (typeof value === 'string') return value;
   return Array.isArray(value) && typeof value[0] === 'string' ? value[0] : undefined;
@@ -138,20 +136,13 @@ export class NexusIqClient {
       throw new IntegrationError('NEXUSIQ_BAD_CONFIG', 'The Nexus IQ URL is not a valid URL: set it to the server URL, e.g. https://iq.example.com:8070.');
     }
     if (!options.user || !options.token) throw new IntegrationError('NEXUSIQ_BAD_CONFIG', 'Nexus IQ needs a user and a token: create a user token in IQ (profile → Manage User Token) and use its user code and passcode.');
-    const rps = options.limits?.requestsPerSecond ?? 5;
-    const maxConcurrent = options.limits?.maxConcurrent ?? 2;
-    if (!(rps > 0) || !Number.isFinite(rps) || !(maxConcurrent >= 1)) throw new IntegrationError('NEXUSIQ_BAD_CONFIG', 'limits.requestsPerSecond must be positive and limits.maxConcurrent at least 1.');
+    // IQ documents no rate limit (contract B.0): the pacing keeps polling polite.
+    const pacing = clientPacing(options, { requestsPerSecond: 5, maxConcurrent: 2 }, (message) => new IntegrationError('NEXUSIQ_BAD_CONFIG', message));
     const basic = Buffer.from(`${options.user}:${options.token}`).toString('base64');
     this.#base = base;
     this.#secrets = [options.token, basic];
-    this.#attempts = Math.max(1, Math.floor(options.retry?.attempts ?? 5));
-    this.#baseDelayMs = options.retry?.baseDelayMs ?? 500;
-    this.#maxDelayMs = options.retry?.maxDelayMs ?? 30_000;
-    this.#sleep = options.sleep ?? defaultSleep;
-    this.#random = options.random ?? Math.random;
+    ({ attempts: this.#attempts, baseDelayMs: this.#baseDelayMs, maxDelayMs: this.#maxDelayMs, sleep: this.#sleep, random: this.#random, limiter: this.#limiter } = pacing);
     this.#log = options.log;
-    // IQ documents no rate limit (contract B.0): minTime spaces request starts so polling stays polite.
-    this.#limiter = new Bottleneck({ maxConcurrent, minTime: Math.ceil(1000 / rps) });
     this.#http = options.outbound.client({
       userSet: options.userSet ?? true,
       timeoutMs: options.timeoutMs ?? 30_000,

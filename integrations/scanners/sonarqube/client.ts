@@ -8,7 +8,7 @@ import Bottleneck from 'bottleneck';
 import { z } from 'zod';
 import { IntegrationError } from '../../../src/plugins/integration-error.js';
 import type { Outbound } from '../../../src/security/outbound.js';
-import type { ClientLogger, ClientTransportOptions } from '../../../src/plugins/client-options.js';
+import { clientPacing, type ClientLogger, type ClientTransportOptions } from '../../../src/plugins/client-options.js';
 import { parseRetryAfter, safeSnippet } from '../../notifiers/http-delivery.js';
 import { backoffDelay } from '../xray/client.js';
 import { BRIDGE_FORMAT, type BridgeMarker } from './schema.js';
@@ -109,8 +109,6 @@ export function sonarDate(ms: number): string {
   return new Date(ms).toISOString().replace(/\.\d{3}Z$/, '+0000');
 }
 
-const defaultSleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
-
 export class SonarQubeClient {
   readonly #http: AxiosInstance;
   readonly #limiter: Bottleneck;
@@ -132,17 +130,14 @@ export class SonarQubeClient {
       throw new IntegrationError('SONARQUBE_BAD_CONFIG', 'The SonarQube URL is not a valid URL: set it to the server address, e.g. https://sonar.example.com.');
     }
     if (!options.token) throw new IntegrationError('SONARQUBE_BAD_CONFIG', 'No SonarQube token is configured: create one under My Account → Security → Generate Tokens.');
-    const rps = options.limits?.requestsPerSecond ?? 10;
-    const maxConcurrent = options.limits?.maxConcurrent ?? 4;
-    if (!(rps > 0) || !Number.isFinite(rps) || !(maxConcurrent >= 1)) throw new IntegrationError('SONARQUBE_BAD_CONFIG', 'limits need a positive requestsPerSecond and maxConcurrent ≥ 1.');
+    const pacing = clientPacing(options, { requestsPerSecond: 10, maxConcurrent: 4 }, (message) => new IntegrationError('SONARQUBE_BAD_CONFIG', message));
     this.#options = options;
     this.#token = options.token;
-    this.#attempts = Math.max(1, Math.floor(options.retry?.attempts ?? 5));
+    this.#attempts = pacing.attempts;
     this.#window = options.resultWindow ?? 10_000;
     this.#pageSize = Math.min(500, this.#window, Math.max(1, Math.floor(options.pageSize ?? 500)));
-    this.#sleep = options.sleep ?? defaultSleep;
-    // minTime spaces request starts, so no second ever holds more than rps of them.
-    this.#limiter = new Bottleneck({ maxConcurrent, minTime: Math.ceil(1000 / rps) });
+    this.#sleep = pacing.sleep;
+    this.#limiter = pacing.limiter;
     this.#http = options.outbound.client({ userSet: true, timeoutMs: options.timeoutMs ?? 30_000, baseURL: this.#baseUrl, headers: { Accept: 'application/json', 'User-Agent': 'ScanHub-SonarQube/1' } });
   }
 

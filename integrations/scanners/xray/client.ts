@@ -9,7 +9,7 @@ import Bottleneck from 'bottleneck';
 import { z } from 'zod';
 import { IntegrationError } from '../../../src/plugins/integration-error.js';
 import type { Outbound } from '../../../src/security/outbound.js';
-import type { ClientLogger, ClientTransportOptions } from '../../../src/plugins/client-options.js';
+import { clientPacing, type ClientLogger, type ClientTransportOptions } from '../../../src/plugins/client-options.js';
 
 export type XrayLogger = ClientLogger;
 
@@ -123,8 +123,6 @@ export function normaliseScanStatus(raw: string): ScanStatus | undefined {
   }
 }
 
-const defaultSleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
-
 export class XrayClient {
   readonly #http: AxiosInstance;
   readonly #limiter: Bottleneck;
@@ -149,22 +147,12 @@ export class XrayClient {
       throw new IntegrationError('JFROG_BAD_CONFIG', 'The JFrog base URL is not a valid URL: set it to the platform URL, e.g. https://acme.jfrog.io.');
     }
     if (!options.accessToken) throw new IntegrationError('JFROG_BAD_CONFIG', 'No JFrog access token is configured: create one in Administration → User Management → Access Tokens.');
-    const rps = options.limits?.requestsPerSecond ?? 10;
-    const maxConcurrent = options.limits?.maxConcurrent ?? 4;
-    if (!(rps > 0) || !Number.isFinite(rps)) throw new IntegrationError('JFROG_BAD_CONFIG', 'limits.requestsPerSecond must be a positive number.');
-    if (!(maxConcurrent >= 1)) throw new IntegrationError('JFROG_BAD_CONFIG', 'limits.maxConcurrent must be at least 1.');
+    const pacing = clientPacing(options, { requestsPerSecond: 10, maxConcurrent: 4 }, (message) => new IntegrationError('JFROG_BAD_CONFIG', message));
     this.#host = host;
     this.#token = options.accessToken;
     this.#projectKey = options.projectKey;
-    this.#attempts = Math.max(1, Math.floor(options.retry?.attempts ?? 5));
-    this.#baseDelayMs = options.retry?.baseDelayMs ?? 500;
-    this.#maxDelayMs = options.retry?.maxDelayMs ?? 30_000;
-    this.#sleep = options.sleep ?? defaultSleep;
-    this.#random = options.random ?? Math.random;
+    ({ attempts: this.#attempts, baseDelayMs: this.#baseDelayMs, maxDelayMs: this.#maxDelayMs, sleep: this.#sleep, random: this.#random, limiter: this.#limiter } = pacing);
     this.#log = options.log;
-    // minTime spaces request STARTS by 1000/rps ms, so no window of 1 s ever holds more than rps
-    // starts; no reservoir (a refreshing reservoir allows bursts at refresh boundaries).
-    this.#limiter = new Bottleneck({ maxConcurrent, minTime: Math.ceil(1000 / rps) });
     this.#http = options.outbound.client({
       userSet: true,
       timeoutMs: options.timeoutMs ?? 15_000,
