@@ -51,10 +51,3 @@ export async function runBridge(run: BridgeRun, work: () => Promise<BridgeOutcom
     return { submissionId, outcome: 'error', reason };
   }
 }
-
-/** Keeps a job's lease alive while it waits on a remote tool. */
-export function keepAlive(heartbeat: () => Promise<void>): () => void {
-  const timer = setInterval(() => void heartbeat().catch(() => undefined), 20_000);
-  timer.unref();
-  return () => clearInterval(timer);
-}

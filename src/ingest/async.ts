@@ -7,7 +7,6 @@ import { randomUUID } from 'node:crypto';
 import { AppError, ReportFormatError } from '../errors.js';
 import type { Job, JobHandler } from '../jobs/queue.js';
 import { enqueue } from '../jobs/queue.js';
-import { toAppError } from '../http/middleware/errors.js';
 import type { ScannerPlugin } from '../plugins/scanner.js';
 import type { Database, Queryable } from '../store/db.js';
 import { ingestSubmission, type SubmissionRequest, type UploadedReport } from './submit.js';
@@ -73,7 +72,7 @@ export function createIngestHandler(deps: { db: Database; scanners: readonly Sca
     } catch (error) {
       // A report it cannot read will not read better next time: fail the upload, keep the reason.
       if (error instanceof ReportFormatError || error instanceof AppError) {
-        const e = toAppError(error);
+        const e = error instanceof ReportFormatError ? error.toAppError() : error;
         await deps.db.query(`UPDATE submission_uploads SET state = 'failed', error = $2 WHERE id = $1`, [uploadId, JSON.stringify({ code: e.code, message: e.message })]);
         return { uploadId, failed: e.code };
       }

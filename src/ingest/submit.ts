@@ -109,6 +109,8 @@ interface SubmissionRow {
   verdict: SubmissionVerdict | null;
 }
 
+const SUBMISSION_COLUMNS = 'id, project_id, ref, commit_sha, tools, counts, reports, request_hash, created_at, target_ref, verdict';
+
 function toResult(row: SubmissionRow, replayed: boolean): SubmissionResult {
   return {
     id: row.id,
@@ -129,7 +131,7 @@ function toResult(row: SubmissionRow, replayed: boolean): SubmissionResult {
 /** A stored submission by id, or undefined. */
 export async function loadSubmission(q: Queryable, id: string): Promise<SubmissionResult | undefined> {
   const { rows } = await q.query<SubmissionRow>(
-    `SELECT id, project_id, ref, commit_sha, tools, counts, reports, request_hash, created_at, target_ref, verdict FROM submissions WHERE id = $1`,
+    `SELECT ${SUBMISSION_COLUMNS} FROM submissions WHERE id = $1`,
     [id],
   );
   return rows[0] ? toResult(rows[0], false) : undefined;
@@ -138,7 +140,7 @@ export async function loadSubmission(q: Queryable, id: string): Promise<Submissi
 async function findReplay(q: Queryable, req: SubmissionRequest, hash: string): Promise<SubmissionResult | undefined> {
   if (!req.idempotencyKey && !req.id) return undefined;
   const { rows } = await q.query<SubmissionRow>(
-    `SELECT id, project_id, ref, commit_sha, tools, counts, reports, request_hash, created_at, target_ref, verdict FROM submissions
+    `SELECT ${SUBMISSION_COLUMNS} FROM submissions
       WHERE (project_id = $1 AND idempotency_key = $2) OR id = $3::uuid`,
     [req.projectId, req.idempotencyKey ?? null, req.id ?? null],
   );
@@ -153,7 +155,7 @@ async function findReplay(q: Queryable, req: SubmissionRequest, hash: string): P
 /** The submission an Idempotency-Key already produced in a project, as a replay. */
 export async function loadSubmissionByKey(q: Queryable, projectId: string, idempotencyKey: string): Promise<SubmissionResult | undefined> {
   const { rows } = await q.query<SubmissionRow>(
-    `SELECT id, project_id, ref, commit_sha, tools, counts, reports, request_hash, created_at, target_ref, verdict FROM submissions WHERE project_id = $1 AND idempotency_key = $2`,
+    `SELECT ${SUBMISSION_COLUMNS} FROM submissions WHERE project_id = $1 AND idempotency_key = $2`,
     [projectId, idempotencyKey],
   );
   return rows[0] && toResult(rows[0], true);

@@ -11,7 +11,7 @@ import type { Outbound } from '../../../src/security/outbound.js';
 import type { SecretBox } from '../../../src/security/secrets.js';
 import type { Database } from '../../../src/store/db.js';
 import { loadIntegrationSecrets } from '../../../src/store/repositories/integrations.js';
-import { ensureProject, keepAlive, runBridge } from '../../../src/bridges/run.js';
+import { ensureProject, runBridge } from '../../../src/bridges/run.js';
 import { trackScan } from '../../../src/bridges/scans.js';
 import { createNexusIqClient, type NexusIqClientOptions } from './client.js';
 import { nexusIqConnection, projectForApplication } from './connection.js';
@@ -46,12 +46,11 @@ export interface IqBridgeDeps {
 }
 
 export function createNexusIqPullHandler(deps: IqBridgeDeps): JobHandler {
-  return trackScan(deps.db, async (job: Job, ctx: JobHandlerContext, progress) => {
+  return trackScan(deps.db, async (job: Job, _ctx: JobHandlerContext, progress) => {
     const payload = job.payload as unknown as IqPullPayload;
     const settings = await loadIntegrationSecrets<Settings>(deps.db, deps.secrets, nexusIqConnection, payload.integrationId);
     const actor = `nexus-iq:${payload.integrationId}`;
     const client = createNexusIqClient({ url: settings.url, user: settings.user, token: settings.token, outbound: deps.outbound, log: deps.log, ...deps.client });
-    const stop = keepAlive(ctx.heartbeat);
     try {
       const app = payload.applicationPublicId ? await client.applicationByPublicId(payload.applicationPublicId) : await client.applicationById(String(payload.applicationId));
       const projectId = payload.projectId ?? (await ensureProject(deps.db, projectForApplication(settings, app.publicId, payload.stage), actor));
@@ -79,7 +78,6 @@ export function createNexusIqPullHandler(deps: IqBridgeDeps): JobHandler {
         return { submissionId: result.id, outcome: result.verdict?.outcome ?? 'error', replayed: result.replayed };
       });
     } finally {
-      stop();
       await client.close();
     }
   });

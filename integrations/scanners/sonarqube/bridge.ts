@@ -11,7 +11,7 @@ import type { Outbound } from '../../../src/security/outbound.js';
 import type { SecretBox } from '../../../src/security/secrets.js';
 import type { Database } from '../../../src/store/db.js';
 import { loadIntegrationSecrets } from '../../../src/store/repositories/integrations.js';
-import { ensureProject, keepAlive, runBridge } from '../../../src/bridges/run.js';
+import { ensureProject, runBridge } from '../../../src/bridges/run.js';
 import { trackScan } from '../../../src/bridges/scans.js';
 import { createSonarQubeClient, type SonarQubeClientOptions } from './client.js';
 import { scanhubProjectFor, sonarqubeConnection } from './connection.js';
@@ -49,7 +49,7 @@ export function sonarRef(target: { branch?: string | undefined; pullRequest?: st
 }
 
 export function createSonarPullHandler(deps: SonarBridgeDeps): JobHandler {
-  return trackScan(deps.db, async (job: Job, ctx: JobHandlerContext, progress) => {
+  return trackScan(deps.db, async (job: Job, _ctx: JobHandlerContext, progress) => {
     const payload = job.payload as unknown as SonarPullPayload;
     const settings = await loadIntegrationSecrets<Settings>(deps.db, deps.secrets, sonarqubeConnection, payload.integrationId);
     const actor = `sonarqube:${payload.integrationId}`;
@@ -68,7 +68,6 @@ export function createSonarPullHandler(deps: SonarBridgeDeps): JobHandler {
     const source = { kind: 'sonarqube', integrationId: payload.integrationId, sonarProject: payload.sonarProject, trigger: payload.trigger, ...(payload.branch ? { branch: payload.branch } : {}), ...(payload.pullRequest ? { pullRequest: payload.pullRequest } : {}), ...(payload.scanId ? { scanId: payload.scanId } : {}) };
     // Until the analysis is known, a failure is keyed by what triggered it.
     const failureKey = `sonarqube:${payload.integrationId}:${payload.sonarProject}:${ref}:${payload.taskId ?? payload.scanId ?? `job-${job.id}`}`;
-    const stop = keepAlive(ctx.heartbeat);
     try {
       return await runBridge({ db: deps.db, log: deps.log, job, projectId, ref, tool: 'sonarqube', key: failureKey, source }, async () => {
         await progress(`pulling ${payload.sonarProject} ${ref} from SonarQube`);
@@ -91,7 +90,6 @@ export function createSonarPullHandler(deps: SonarBridgeDeps): JobHandler {
         return { submissionId: result.id, outcome: result.verdict?.outcome ?? 'error', replayed: result.replayed };
       });
     } finally {
-      stop();
       await client.close();
     }
   });

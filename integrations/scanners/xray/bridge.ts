@@ -16,7 +16,7 @@ import { recordEvent } from '../../../src/store/events.js';
 import { audit } from '../../../src/store/audit.js';
 import { loadIntegrationSecrets } from '../../../src/store/repositories/integrations.js';
 import { findProject } from '../../../src/store/repositories/projects.js';
-import { ensureProject, keepAlive, runBridge } from '../../../src/bridges/run.js';
+import { ensureProject, runBridge } from '../../../src/bridges/run.js';
 import { trackScan } from '../../../src/bridges/scans.js';
 import type { ImageRef } from '../../../src/plugins/source.js';
 import { XrayClient, type XrayClientOptions } from './client.js';
@@ -67,7 +67,7 @@ function clientFor(deps: BridgeDeps, settings: Settings): XrayClient {
 }
 
 export function createXrayScanHandler(deps: BridgeDeps): JobHandler {
-  return trackScan(deps.db, async (job: Job, ctx: JobHandlerContext, progress) => {
+  return trackScan(deps.db, async (job: Job, _ctx: JobHandlerContext, progress) => {
     const payload = job.payload as unknown as ScanPayload;
     const settings = await loadIntegrationSecrets<Settings>(deps.db, deps.secrets, jfrogConnection, payload.integrationId);
     const { image } = payload;
@@ -78,7 +78,6 @@ export function createXrayScanHandler(deps: BridgeDeps): JobHandler {
     const source = { kind: 'artifactory', integrationId: payload.integrationId, repository: image.repository, image: image.image, tag: image.tag, ...(image.digest ? { digest: `sha256:${image.digest}` } : {}), ...(payload.scanId ? { scanId: payload.scanId } : {}) };
     const deadline = new Date(Date.parse(payload.receivedAt) + settings.deadlineSeconds * 1000);
     const client = clientFor(deps, settings);
-    const stop = keepAlive(ctx.heartbeat);
     try {
       return await runBridge({ db: deps.db, log: deps.log, job, projectId, ref: image.tag, tool: 'xray', key, source }, async () => {
         await progress('asking Xray to scan');
@@ -113,7 +112,6 @@ export function createXrayScanHandler(deps: BridgeDeps): JobHandler {
         return { submissionId: result.id, outcome, replayed: result.replayed };
       });
     } finally {
-      stop();
       await client.close();
     }
   });
