@@ -29,7 +29,10 @@ async function enrich(q: Queryable, projectId: string, assessed: AssessedFinding
   });
   if (fingerprints.length === 0) return;
   await q.query(
-    `UPDATE findings f SET data = f.data || e.extra FROM (SELECT unnest($2::text[]) AS fp, unnest($3::text[])::jsonb AS extra) e WHERE f.project_id = $1 AND f.fingerprint = e.fp`,
+    // Only findings whose enrichment changed: rewriting an unchanged row costs a new row version and index entries.
+    `UPDATE findings f SET data = f.data || e.extra FROM (SELECT unnest($2::text[]) AS fp, unnest($3::text[])::jsonb AS extra) e
+      WHERE f.project_id = $1 AND f.fingerprint = e.fp
+        AND (f.data->'kev', f.data->'epss', f.data->'aliases') IS DISTINCT FROM (e.extra->'kev', e.extra->'epss', e.extra->'aliases')`,
     [projectId, fingerprints, extras],
   );
 }
@@ -94,7 +97,7 @@ export function mergeOccurrenceViews(occurrences: Iterable<OccurrenceView>): Map
 /** The findings of one submission, one per stored finding (tools' views merged). */
 export async function submissionFindings(q: Queryable, submissionId: string): Promise<{ findings: Map<string, SubmissionFinding> }> {
   const { rows } = await q.query<OccurrenceRow>(
-    `SELECT o.finding_id, f.fingerprint, o.tool, o.change, o.data, f.first_seen_at
+    `SELECT o.finding_id, f.fingerprint, o.tool, o.change, COALESCE(o.data, f.data) AS data, f.first_seen_at
        FROM occurrences o JOIN findings f ON f.id = o.finding_id
       WHERE o.submission_id = $1 ORDER BY o.report_index, o.tool`,
     [submissionId],

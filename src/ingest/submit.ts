@@ -218,8 +218,8 @@ export async function ingestSubmission(deps: IngestDeps, req: SubmissionRequest)
          VALUES ($1, $2, $3, $4, 'completed', $5, $6, $7, $8, '{}'::jsonb, $9)`,
         [submissionId, req.projectId, req.ref, req.commit ?? null, req.idempotencyKey ?? null, hash, tools, JSON.stringify(reports), req.source ? JSON.stringify(req.source) : null],
       );
-      const firstSeen = await writeFindings(tx, req.projectId, plan.findings);
-      const { counts, changes } = await classifyAgainstRef(tx, req.projectId, req.ref, req.targetRef, submissionId, tools, plan.findings);
+      const { firstSeen, hashes } = await writeFindings(tx, req.projectId, plan);
+      const { counts, changes } = await classifyAgainstRef(tx, req.projectId, req.ref, req.targetRef, submissionId, tools, plan.findings, hashes);
       await recordAliasGroups(tx, plan.findings.map((f) => [...f.aliases]), tools.join(','));
       const now = deps.now?.() ?? new Date();
       const policy = await effectivePolicy(tx, req.projectId);
@@ -272,11 +272,15 @@ export async function ingestSubmission(deps: IngestDeps, req: SubmissionRequest)
   }
 }
 
+type StoredRow = { id: string; fingerprint: string; tools: string[]; data_hash: string | null; first_seen_at: Date };
+const STORED_COLUMNS = 'id, fingerprint, tools, data_hash, first_seen_at';
+
+/** The merge plan, and what the store already holds of the findings it touches (their hash and first sighting). */
 async function planAgainstStore(tx: Queryable, projectId: string, incoming: { finding: Finding; reportIndex: number }[]) {
   const keyed = incoming.map((i) => ({ ...i, vulnKey: vulnerabilityKey(i.finding) }));
   const fingerprints = [...new Set(incoming.map((i) => i.finding.fingerprint))];
-  const { rows: stored } = await tx.query<{ id: string; fingerprint: string; tools: string[] }>(
-    `SELECT id, fingerprint, tools FROM findings WHERE project_id = $1 AND fingerprint = ANY($2::text[])`,
+  const { rows: stored } = await tx.query<StoredRow>(
+    `SELECT ${STORED_COLUMNS} FROM findings WHERE project_id = $1 AND fingerprint = ANY($2::text[])`,
     [projectId, fingerprints],
   );
   const keys = [...new Set(keyed.map((i) => i.vulnKey).filter((k): k is string => !!k))];
@@ -289,17 +293,19 @@ async function planAgainstStore(tx: Queryable, projectId: string, incoming: { fi
   const storedIds = new Set(stored.map((s) => s.id));
   const aliasFindingIds = [...new Set(aliasRows.map((r) => r.finding_id))].filter((id) => !storedIds.has(id));
   if (aliasFindingIds.length) {
-    const { rows } = await tx.query<{ id: string; fingerprint: string; tools: string[] }>(
-      `SELECT id, fingerprint, tools FROM findings WHERE id = ANY($1::uuid[])`,
-      [aliasFindingIds],
-    );
+    const { rows } = await tx.query<StoredRow>(`SELECT ${STORED_COLUMNS} FROM findings WHERE id = ANY($1::uuid[])`, [aliasFindingIds]);
     stored.push(...rows);
   }
-  return planMerge(
+  const plan = planMerge(
     keyed,
     stored,
     aliasRows.map((r) => ({ vulnKey: r.vuln_key, alias: r.alias, findingId: r.finding_id })),
   );
+  return {
+    ...plan,
+    stored: new Map(stored.map((s) => [s.id, s])),
+    knownAliases: new Set(aliasRows.map((r) => `${r.vuln_key}|${r.alias}`)),
+  };
 }
 
 /**
@@ -313,35 +319,56 @@ async function inBatches<T>(items: readonly T[], write: (batch: readonly T[]) =>
   for (let i = 0; i < items.length; i += BATCH_ROWS) await write(items.slice(i, i + BATCH_ROWS));
 }
 
-/**
- * JSON documents as ONE text parameter, newline-separated (JSON.stringify escapes every control
+/*
+ * JSON documents travel as ONE text parameter, newline-separated (JSON.stringify escapes every control
  * character, so a newline never occurs inside one): the server splits it with string_to_array, and the
  * client skips pg's per-element array escaping of multi-megabyte strings (it dominated the profile).
  */
-function jsonLines(values: readonly unknown[]): string {
-  return values.map((v) => JSON.stringify(v)).join('\n');
-}
 
 /** A text[] literal for one row of an unnested column (unnest flattens a 2-D array, so rows carry their arrays as text). */
 function textArrayLiteral(values: readonly string[]): string {
   return `{${values.map((v) => `"${v.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`).join(',')}}`;
 }
 
-/** Writes the project's findings and returns when each was first seen (the stored date for those already known). */
-async function writeFindings(tx: Queryable, projectId: string, findings: PlannedFinding[]): Promise<Map<string, Date>> {
+/** The hash of a finding's tool data as written (before enrichment): equal hashes, nothing to rewrite. */
+const dataHash = (json: string) => createHash('sha1').update(json).digest('base64url');
+
+interface WrittenFindings {
+  /** When each finding was first seen (the stored date for those already known). */
+  firstSeen: Map<string, Date>;
+  /** Each finding's data hash: an occurrence whose view hashes the same stores no copy of it. */
+  hashes: Map<string, string>;
+}
+
+/**
+ * Writes the project's findings. A stored finding whose data hash and tools are unchanged is not
+ * rewritten (most of a re-submission): the row, its indexes and its trigram entries stay as they are.
+ * The check is in the statement, under the row lock, not in the plan read earlier without one.
+ */
+async function writeFindings(
+  tx: Queryable,
+  projectId: string,
+  { findings, stored, knownAliases }: { findings: PlannedFinding[]; stored: ReadonlyMap<string, StoredRow>; knownAliases: ReadonlySet<string> },
+): Promise<WrittenFindings> {
   const firstSeen = new Map<string, Date>();
+  for (const s of stored.values()) firstSeen.set(s.id, new Date(s.first_seen_at));
+  const hashes = new Map<string, string>();
   await inBatches(findings, async (batch) => {
+    const json = batch.map((f) => JSON.stringify(f.data));
+    const hash = json.map(dataHash);
+    batch.forEach((f, i) => hashes.set(f.id, hash[i]!));
     const { rows } = await tx.query<{ id: string; first_seen_at: Date }>(
-      `INSERT INTO findings AS f (id, project_id, fingerprint, category, severity, severity_rank, status, rule_id, title, vuln_key, tools, data)
-       SELECT x.id, $1, x.fingerprint, x.category, x.severity, x.severity_rank, x.status, x.rule_id, x.title, x.vuln_key, x.tools::text[], x.data
-         FROM unnest($2::uuid[], $3::text[], $4::text[], $5::text[], $6::smallint[], $7::text[], $8::text[], $9::text[], $10::text[], $11::text[], string_to_array($12::text, E'\\n')::jsonb[])
-              AS x(id, fingerprint, category, severity, severity_rank, status, rule_id, title, vuln_key, tools, data)
+      `INSERT INTO findings AS f (id, project_id, fingerprint, category, severity, severity_rank, status, rule_id, title, vuln_key, tools, data, data_hash)
+       SELECT x.id, $1, x.fingerprint, x.category, x.severity, x.severity_rank, x.status, x.rule_id, x.title, x.vuln_key, x.tools::text[], x.data, x.data_hash
+         FROM unnest($2::uuid[], $3::text[], $4::text[], $5::text[], $6::smallint[], $7::text[], $8::text[], $9::text[], $10::text[], $11::text[], string_to_array($12::text, E'\\n')::jsonb[], $13::text[])
+              AS x(id, fingerprint, category, severity, severity_rank, status, rule_id, title, vuln_key, tools, data, data_hash)
        ON CONFLICT (id) DO UPDATE SET
          category = EXCLUDED.category, severity = EXCLUDED.severity, severity_rank = EXCLUDED.severity_rank,
          status = EXCLUDED.status, rule_id = EXCLUDED.rule_id, title = EXCLUDED.title,
          vuln_key = COALESCE(f.vuln_key, EXCLUDED.vuln_key),
          tools = ARRAY(SELECT DISTINCT t FROM unnest(f.tools || EXCLUDED.tools) AS t ORDER BY t),
-         data = EXCLUDED.data, last_seen_at = now()
+         data = EXCLUDED.data, data_hash = EXCLUDED.data_hash
+       WHERE f.data_hash IS DISTINCT FROM EXCLUDED.data_hash OR NOT f.tools @> EXCLUDED.tools
        RETURNING id, first_seen_at`,
       [
         projectId,
@@ -355,12 +382,16 @@ async function writeFindings(tx: Queryable, projectId: string, findings: Planned
         batch.map((f) => f.data.title),
         batch.map((f) => f.vulnKey ?? null),
         batch.map((f) => textArrayLiteral([...f.tools].sort())),
-        jsonLines(batch.map((f) => f.data)),
+        json.join('\n'),
+        hash,
       ],
     );
     for (const r of rows) firstSeen.set(r.id, new Date(r.first_seen_at));
   });
-  const aliases = findings.flatMap((f) => (f.vulnKey ? [...f.aliases].map((alias) => ({ vulnKey: f.vulnKey!, alias, findingId: f.id })) : []));
+  // Only aliases the store does not hold yet (it was read for the plan; a concurrent writer's are skipped by ON CONFLICT).
+  const aliases = findings.flatMap((f) =>
+    f.vulnKey ? [...f.aliases].filter((alias) => !knownAliases.has(`${f.vulnKey}|${alias}`)).map((alias) => ({ vulnKey: f.vulnKey!, alias, findingId: f.id })) : [],
+  );
   await inBatches(aliases, async (batch) => {
     await tx.query(
       `INSERT INTO finding_aliases (project_id, vuln_key, alias, finding_id)
@@ -369,17 +400,25 @@ async function writeFindings(tx: Queryable, projectId: string, findings: Planned
       [projectId, batch.map((a) => a.vulnKey), batch.map((a) => a.alias), batch.map((a) => a.findingId)],
     );
   });
-  return firstSeen;
+  return { firstSeen, hashes };
 }
 
-/** Each tool's view of each finding in this submission, with its change against the ref's baseline (set on insert: no second pass). */
-async function writeOccurrences(tx: Queryable, submissionId: string, findings: PlannedFinding[], changes: Map<string, string>): Promise<void> {
+/**
+ * Each tool's view of each finding in this submission, with its change against the ref's baseline
+ * (set on insert: no second pass). A view that is exactly the finding's data is stored as NULL
+ * (migration 0014: one copy of the JSON, not two).
+ */
+async function writeOccurrences(tx: Queryable, submissionId: string, findings: PlannedFinding[], changes: Map<string, string>, hashes: ReadonlyMap<string, string>): Promise<void> {
   const occurrences = findings.flatMap((f) => [...f.occurrences.values()].map((o) => ({ f, o })));
   await inBatches(occurrences, async (batch) => {
+    const views = batch.map(({ f, o }) => {
+      const json = JSON.stringify(o.finding);
+      return f.occurrences.size === 1 && dataHash(json) === hashes.get(f.id) ? '' : json;
+    });
     await tx.query(
       `INSERT INTO occurrences (submission_id, finding_id, tool, report_index, duplicates, matched_by, change, data)
        SELECT $1, x.finding_id, x.tool, x.report_index, x.duplicates, x.matched_by, x.change, x.data
-         FROM unnest($2::uuid[], $3::text[], $4::int[], $5::int[], $6::text[], $7::text[], string_to_array($8::text, E'\\n')::jsonb[])
+         FROM unnest($2::uuid[], $3::text[], $4::int[], $5::int[], $6::text[], $7::text[], string_to_array($8::text, E'\\n', '')::jsonb[])
               AS x(finding_id, tool, report_index, duplicates, matched_by, change, data)`,
       [
         submissionId,
@@ -389,7 +428,7 @@ async function writeOccurrences(tx: Queryable, submissionId: string, findings: P
         batch.map(({ o }) => o.duplicates),
         batch.map(({ f }) => f.matchedBy),
         batch.map(({ f }) => changes.get(f.id) ?? null),
-        jsonLines(batch.map(({ o }) => o.finding)),
+        views.join('\n'),
       ],
     );
   });
@@ -458,11 +497,12 @@ async function classifyAgainstRef(
   submissionId: string,
   tools: string[],
   findings: PlannedFinding[],
+  hashes: ReadonlyMap<string, string>,
 ): Promise<Classification> {
   const own = await refHistory(tx, projectId, ref);
   const ownClass = classify(own, findings, tools);
   const reported = targetRef && targetRef !== ref ? classify(await refHistory(tx, projectId, targetRef), findings, tools) : ownClass;
-  await writeOccurrences(tx, submissionId, findings, reported.changes);
+  await writeOccurrences(tx, submissionId, findings, reported.changes, hashes);
   const ownTools = new Map(own.map((h) => [h.finding_id, h.tools]));
   await inBatches(findings, async (batch) => {
     await tx.query(

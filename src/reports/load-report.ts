@@ -5,7 +5,7 @@ import { AppError } from '../errors.js';
 import { loadSubmission } from '../ingest/submit.js';
 import { scanhubVersion } from '../paths.js';
 import type { Queryable } from '../store/db.js';
-import { queryFindings, type FindingFilter, type StoredFinding } from '../store/repositories/findings.js';
+import { LAST_SEEN_AT, queryFindings, type FindingFilter, type StoredFinding } from '../store/repositories/findings.js';
 import { getProject } from '../store/repositories/projects.js';
 import { emptySeverityCounts, freshnessOf, rankFindings, totalsOf, type ReportModel, type TrendPoint } from './report-model.js';
 import type { Severity } from '../domain/finding.js';
@@ -74,12 +74,12 @@ export async function loadSubmissionReport(q: Queryable, submissionId: string, n
   if (!submission) throw new AppError('SUBMISSION_NOT_FOUND');
   const project = await getProject(q, submission.projectId);
   const { rows } = await q.query<FindingRow>(
-    `SELECT f.id, f.tools, f.data, f.first_seen_at, f.last_seen_at FROM findings f
+    `SELECT f.id, f.tools, f.data, f.first_seen_at, ${LAST_SEEN_AT} FROM findings f
       WHERE f.id IN (SELECT finding_id FROM occurrences WHERE submission_id = $1)`,
     [submission.id],
   );
   const fixed = await q.query<FindingRow>(
-    `SELECT f.id, f.tools, f.data, f.first_seen_at, f.last_seen_at FROM findings f
+    `SELECT f.id, f.tools, f.data, f.first_seen_at, ${LAST_SEEN_AT} FROM findings f
        JOIN ref_findings r ON r.finding_id = f.id WHERE r.fixed_in_submission = $1`,
     [submission.id],
   );

@@ -46,6 +46,14 @@ interface Row {
   state: 'open' | 'fixed' | null;
 }
 
+/**
+ * When a scan last reported the finding: the latest submission that saw it on any ref. Every
+ * submission records that in ref_findings, while the findings row is left alone when nothing about the
+ * finding changed (migration 0014); rows only ever written before that keep their own date.
+ */
+export const LAST_SEEN_AT = `COALESCE((SELECT max(ls.created_at) FROM ref_findings lr JOIN submissions ls ON ls.id = lr.last_seen_submission
+  WHERE lr.finding_id = f.id), f.last_seen_at) AS last_seen_at`;
+
 function decodeCursor(cursor: string): [number, string] {
   try {
     const value = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown;
@@ -119,7 +127,7 @@ export async function queryFindings(q: Queryable, projectId: string, filter: Fin
   }
   const limit = Math.min(Math.max(filter.limit ?? 100, 1), 1000);
   const { rows } = await q.query<Row>(
-    `SELECT f.id, f.tools, f.data, f.first_seen_at, f.last_seen_at, f.severity_rank, ${filter.ref ? 'r.state' : 'NULL AS state'}
+    `SELECT f.id, f.tools, f.data, f.first_seen_at, ${LAST_SEEN_AT}, f.severity_rank, ${filter.ref ? 'r.state' : 'NULL AS state'}
        FROM findings f ${join}
       WHERE ${where.join(' AND ')}
       ORDER BY f.severity_rank DESC, f.id ASC
@@ -212,7 +220,7 @@ export interface FindingRecord extends StoredFinding {
 /** One stored finding by id (undefined when there is none). */
 export async function getFinding(q: Queryable, id: string): Promise<FindingRecord | undefined> {
   const { rows } = await q.query<Row & { project_id: string; vuln_key: string | null }>(
-    `SELECT f.id, f.project_id, f.vuln_key, f.tools, f.data, f.first_seen_at, f.last_seen_at, f.severity_rank, NULL AS state FROM findings f WHERE f.id = $1`,
+    `SELECT f.id, f.project_id, f.vuln_key, f.tools, f.data, f.first_seen_at, ${LAST_SEEN_AT}, f.severity_rank, NULL AS state FROM findings f WHERE f.id = $1`,
     [id],
   );
   const r = rows[0];
