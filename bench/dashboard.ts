@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { startTestApp, submissionForm, type TestApp } from '../test/helpers/app.js';
 import { backends, type Backend } from '../test/helpers/db.js';
 import { projectRoot } from '../test/helpers/corpus.js';
+import { seedFindings } from './seed.js';
 
 const FINDINGS = Number(process.env.BENCH_FINDINGS ?? 100_000);
 const RUNS = 20;
@@ -23,35 +24,8 @@ async function seed(app: TestApp): Promise<{ submissionId: string; findingId: st
   const res = await app.api(`/api/v1/projects/${encodeURIComponent(PROJECT)}/submissions`, { method: 'POST', body: submissionForm({ ref: 'main' }, [{ name: 'trivy.json', content: report }]) });
   if (res.status !== 201) throw new Error(`seed submission: HTTP ${res.status} ${await res.text()}`);
   const { id: submissionId, project } = (await res.json()) as { id: string; project: { id: string } };
+  await seedFindings(app.db, project.id, submissionId, FINDINGS);
   const db = app.db;
-  await db.query(
-    `INSERT INTO findings (project_id, fingerprint, category, severity, severity_rank, status, rule_id, title, vuln_key, tools, data, first_seen_at, last_seen_at)
-     SELECT $1, md5('fp' || i) || md5('fq' || i), 'vulnerability', sev, 5 - array_position(ARRAY['critical','high','medium','low','info'], sev), 'open',
-            'CVE-2030-' || i, 'Synthetic flaw ' || i || ' in libbench' || (i % 997), 'v' || i, ARRAY['trivy'],
-            jsonb_build_object(
-              'tool', 'trivy', 'ruleId', 'CVE-2030-' || i, 'category', 'vulnerability', 'severity', sev, 'title', 'Synthetic flaw ' || i || ' in libbench' || (i % 997),
-              'vulnerabilityIds', jsonb_build_array('CVE-2030-' || i), 'cwes', '[]'::jsonb, 'status', 'open',
-              'package', jsonb_build_object('name', 'libbench' || (i % 997), 'version', '1.' || (i % 13), 'ecosystem', 'debian'),
-              'fixedVersions', CASE WHEN i % 3 = 0 THEN '[]'::jsonb ELSE jsonb_build_array('2.0') END,
-              'location', jsonb_build_object('path', 'src/module' || (i % 211) || '/file' || (i % 17) || '.py'),
-              'references', jsonb_build_array('https://nvd.nist.gov/vuln/detail/CVE-2030-' || i),
-              'fingerprint', md5('fp' || i) || md5('fq' || i),
-              'epss', CASE WHEN i % 50 = 0 THEN jsonb_build_object('score', (i % 100) / 100.0, 'percentile', 0.9) ELSE 'null'::jsonb END,
-              'kev', CASE WHEN i % 5000 = 0 THEN jsonb_build_object('cveId', 'CVE-2030-' || i, 'dateAdded', '2030-01-01', 'dueDate', '2030-02-01') ELSE 'null'::jsonb END),
-            now() - (i % 60) * interval '1 day', now()
-       FROM (SELECT i, (ARRAY['critical','high','medium','low','info'])[1 + (i * 7) % 5] AS sev FROM generate_series(1, $2::int) AS i) s`,
-    [project.id, FINDINGS],
-  );
-  await db.query(
-    `INSERT INTO ref_findings (project_id, ref, finding_id, state, tools, first_seen_submission, last_seen_submission)
-     SELECT project_id, 'main', id, 'open', tools, $2, $2 FROM findings WHERE project_id = $1 AND rule_id LIKE 'CVE-2030-%'`,
-    [project.id, submissionId],
-  );
-  await db.query(
-    `INSERT INTO occurrences (submission_id, finding_id, tool, report_index, matched_by, change, data)
-     SELECT $2, id, 'trivy', 0, 'fingerprint', CASE WHEN random() < 0.01 THEN 'new' ELSE 'existing' END, data FROM findings WHERE project_id = $1 AND rule_id LIKE 'CVE-2030-%'`,
-    [project.id, submissionId],
-  );
   await db.query(`UPDATE submissions SET counts = counts || jsonb_build_object('total', $2::int) WHERE id = $1`, [submissionId, FINDINGS]);
   await db.query(`ANALYZE`);
   const { rows } = await db.query<{ id: string }>(`SELECT id FROM findings WHERE project_id = $1 ORDER BY severity_rank DESC, id LIMIT 1`, [project.id]);

@@ -48,6 +48,7 @@ interface OccurrenceRow {
   finding_id: string;
   fingerprint: string;
   tool: string;
+  report_index: number;
   change: string | null;
   data: Finding;
   first_seen_at: Date;
@@ -97,11 +98,13 @@ export function mergeOccurrenceViews(occurrences: Iterable<OccurrenceView>): Map
 /** The findings of one submission, one per stored finding (tools' views merged). */
 export async function submissionFindings(q: Queryable, submissionId: string): Promise<{ findings: Map<string, SubmissionFinding> }> {
   const { rows } = await q.query<OccurrenceRow>(
-    `SELECT o.finding_id, f.fingerprint, o.tool, o.change, COALESCE(o.data, f.data) AS data, f.first_seen_at
+    `SELECT o.finding_id, f.fingerprint, o.tool, o.report_index, o.change, COALESCE(o.data, f.data) AS data, f.first_seen_at
        FROM occurrences o JOIN findings f ON f.id = o.finding_id
-      WHERE o.submission_id = $1 ORDER BY o.report_index, o.tool`,
+      WHERE o.submission_id = $1`,
     [submissionId],
   );
+  // In report order, as ingest assessed them; sorted here, not by the server (it sorted the JSON along, on disk past work_mem).
+  rows.sort((a, b) => a.report_index - b.report_index || (a.tool < b.tool ? -1 : a.tool > b.tool ? 1 : 0));
   const views = rows.map((r) => ({ findingId: r.finding_id, fingerprint: r.fingerprint, tool: r.tool, change: r.change, data: r.data, firstSeenAt: new Date(r.first_seen_at) }));
   return { findings: mergeOccurrenceViews(views) };
 }

@@ -1,11 +1,12 @@
 // Finding identity (DESIGN §3): a fingerprint from what survives code and images moving, never a
 // line number alone; and the vulnerability key under which alias ids of one problem meet.
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import type { FindingPackage, NormalisedFinding } from './finding.js';
 import { isCve } from '../plugins/parse-helpers.js';
 
+/** One-shot hashing: a finding needs several, and createHash's object per call showed in ingest profiles. */
 export function sha256Hex(value: string): string {
-  return createHash('sha256').update(value).digest('hex');
+  return hash('sha256', value, 'hex');
 }
 
 function hashParts(parts: (string | number | undefined)[]): string {

@@ -24,6 +24,8 @@ export interface PlannedOccurrence {
   reportIndex: number;
   duplicates: number;
   finding: Finding;
+  /** This view is exactly the finding's data (its only source, nothing merged into it): stored once, not twice. */
+  isFindingData?: boolean;
 }
 
 export interface PlannedFinding {
@@ -37,6 +39,8 @@ export interface PlannedFinding {
   tools: string[];
   occurrences: Map<string, PlannedOccurrence>;
   aliases: Set<string>;
+  /** How many incoming items this finding's data was built from. */
+  items: number;
 }
 
 export interface MergePlan {
@@ -44,6 +48,9 @@ export interface MergePlan {
   /** Exact duplicates inside one report, merged here rather than by the parser. */
   duplicatesMerged: number;
 }
+
+/** The view under the stored finding's fingerprint; the same object when it already is (no copy per finding: 100,000 per report). */
+const withFingerprint = (f: Finding, fingerprint: string): Finding => (f.fingerprint === fingerprint ? f : { ...f, fingerprint });
 
 export function planMerge(
   incoming: readonly IncomingFinding[],
@@ -72,6 +79,7 @@ export function planMerge(
       tools: [...s.tools],
       occurrences: new Map(),
       aliases: new Set(),
+      items: 0,
     };
     planned.push(p);
     plannedById.set(s.id, p);
@@ -118,11 +126,13 @@ export function planMerge(
         tools: [],
         occurrences: new Map(),
         aliases: new Set(),
+        items: 0,
       };
       planned.push(target);
       byFingerprint.set(finding.fingerprint, target);
     }
-    if (!fresh) target.data = target.occurrences.size === 0 ? { ...finding, fingerprint: target.fingerprint } : mergeFindingViews(target.data, finding);
+    if (!fresh) target.data = target.occurrences.size === 0 ? withFingerprint(finding, target.fingerprint) : mergeFindingViews(target.data, finding);
+    target.items += 1;
     if (!target.tools.includes(finding.tool)) target.tools.push(finding.tool);
     const occ = target.occurrences.get(finding.tool);
     if (occ) {
@@ -138,6 +148,10 @@ export function planMerge(
       }
     }
   }
-  for (const p of planned) p.data = { ...p.data, fingerprint: p.fingerprint };
+  for (const p of planned) {
+    p.data = withFingerprint(p.data, p.fingerprint);
+    // One item, same fingerprint: the data is a copy of that item's view, key for key.
+    if (p.items === 1) for (const o of p.occurrences.values()) o.isFindingData = o.finding.fingerprint === p.fingerprint;
+  }
   return { findings: planned, duplicatesMerged };
 }

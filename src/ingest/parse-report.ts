@@ -78,7 +78,7 @@ export function parseReport(plugins: readonly ScannerPlugin[], input: ReportInpu
   const warnings = [...output.warnings];
   const findings: Finding[] = [];
   output.findings.forEach((raw, index) => {
-    const checked = normaliseFinding({ ...raw, tool: plugin.id, toolVersion: raw.toolVersion ?? output.toolVersion });
+    const checked = normaliseFinding(raw, { tool: plugin.id, toolVersion: output.toolVersion });
     if (!checked.ok) {
       // A plugin bug or an item we could not make sense of: say so, keep the rest.
       warnings.push({ pointer: pointer('findings', index), message: `Skipped an item: ${checked.reason}` });

@@ -1,7 +1,7 @@
 // The ingest pipeline for one submission: parse every report (no I/O), then in ONE transaction
 // merge into the project's findings, classify against the ref's history and record the result.
 // A failure anywhere leaves nothing behind; the same idempotency key twice yields one result.
-import { createHash, randomUUID } from 'node:crypto';
+import { createHash, hash, randomUUID } from 'node:crypto';
 import { AppError, ReportFormatError } from '../errors.js';
 import type { Finding } from '../domain/finding.js';
 import { severityRank } from '../domain/severity.js';
@@ -191,7 +191,11 @@ export async function ingestSubmission(deps: IngestDeps, req: SubmissionRequest)
     const result = await deps.db.transaction(async (tx) => {
       // Serialise submissions to one ref: the row lock makes "previous submission" well defined.
       await tx.query(`INSERT INTO refs (project_id, ref) VALUES ($1, $2) ON CONFLICT DO NOTHING`, [req.projectId, req.ref]);
-      await tx.query(`SELECT 1 FROM refs WHERE project_id = $1 AND ref = $2 FOR UPDATE`, [req.projectId, req.ref]);
+      const { rows: refRows } = await tx.query<{ last_submission_id: string | null }>(
+        `SELECT last_submission_id FROM refs WHERE project_id = $1 AND ref = $2 FOR UPDATE`,
+        [req.projectId, req.ref],
+      );
+      const previousSubmission = refRows[0]?.last_submission_id ?? null;
 
       const submissionId = req.id ?? randomUUID();
       const plan = await planAgainstStore(tx, req.projectId, incoming);
@@ -218,8 +222,8 @@ export async function ingestSubmission(deps: IngestDeps, req: SubmissionRequest)
          VALUES ($1, $2, $3, $4, 'completed', $5, $6, $7, $8, '{}'::jsonb, $9)`,
         [submissionId, req.projectId, req.ref, req.commit ?? null, req.idempotencyKey ?? null, hash, tools, JSON.stringify(reports), req.source ? JSON.stringify(req.source) : null],
       );
-      const { firstSeen, hashes } = await writeFindings(tx, req.projectId, plan);
-      const { counts, changes } = await classifyAgainstRef(tx, req.projectId, req.ref, req.targetRef, submissionId, tools, plan.findings, hashes);
+      const firstSeen = await writeFindings(tx, req.projectId, plan);
+      const { counts, changes } = await classifyAgainstRef(tx, { projectId: req.projectId, ref: req.ref, targetRef: req.targetRef, submissionId, previousSubmission, tools }, plan.findings);
       await recordAliasGroups(tx, plan.findings.map((f) => [...f.aliases]), tools.join(','));
       const now = deps.now?.() ?? new Date();
       const policy = await effectivePolicy(tx, req.projectId);
@@ -301,9 +305,16 @@ async function planAgainstStore(tx: Queryable, projectId: string, incoming: { fi
     stored,
     aliasRows.map((r) => ({ vulnKey: r.vuln_key, alias: r.alias, findingId: r.finding_id })),
   );
+  // Lock the stored findings this submission touches, in one order (no deadlock between two submissions),
+  // and read their hash and tools again under the lock: what writeFindings decides to skip stays as read
+  // until COMMIT, so an occurrence that leans on its finding's data (NULL) leans on what it reported.
+  const touched = plan.findings.filter((f) => !f.isNewToProject).map((f) => f.id);
+  const { rows: locked } = touched.length
+    ? await tx.query<StoredRow>(`SELECT ${STORED_COLUMNS} FROM findings WHERE id = ANY($1::uuid[]) ORDER BY id FOR NO KEY UPDATE`, [touched])
+    : { rows: [] };
   return {
     ...plan,
-    stored: new Map(stored.map((s) => [s.id, s])),
+    stored: new Map(locked.map((s) => [s.id, s])),
     knownAliases: new Set(aliasRows.map((r) => `${r.vuln_key}|${r.alias}`)),
   };
 }
@@ -331,32 +342,30 @@ function textArrayLiteral(values: readonly string[]): string {
 }
 
 /** The hash of a finding's tool data as written (before enrichment): equal hashes, nothing to rewrite. */
-const dataHash = (json: string) => createHash('sha1').update(json).digest('base64url');
-
-interface WrittenFindings {
-  /** When each finding was first seen (the stored date for those already known). */
-  firstSeen: Map<string, Date>;
-  /** Each finding's data hash: an occurrence whose view hashes the same stores no copy of it. */
-  hashes: Map<string, string>;
-}
+const dataHash = (json: string) => hash('sha1', json, 'base64url');
 
 /**
- * Writes the project's findings. A stored finding whose data hash and tools are unchanged is not
- * rewritten (most of a re-submission): the row, its indexes and its trigram entries stay as they are.
- * The check is in the statement, under the row lock, not in the plan read earlier without one.
+ * Writes the project's findings and returns when each was first seen (the stored date for those
+ * already known). A stored finding whose data hash and tools are unchanged (as read
+ * under its row lock, planAgainstStore) is not sent at all — most of a re-submission: the row, its
+ * indexes and its trigram entries stay as they are. The statement checks again, for its own sake.
  */
 async function writeFindings(
   tx: Queryable,
   projectId: string,
   { findings, stored, knownAliases }: { findings: PlannedFinding[]; stored: ReadonlyMap<string, StoredRow>; knownAliases: ReadonlySet<string> },
-): Promise<WrittenFindings> {
+): Promise<Map<string, Date>> {
   const firstSeen = new Map<string, Date>();
   for (const s of stored.values()) firstSeen.set(s.id, new Date(s.first_seen_at));
-  const hashes = new Map<string, string>();
-  await inBatches(findings, async (batch) => {
-    const json = batch.map((f) => JSON.stringify(f.data));
-    const hash = json.map(dataHash);
-    batch.forEach((f, i) => hashes.set(f.id, hash[i]!));
+  const changed: { f: PlannedFinding; json: string; hash: string }[] = [];
+  for (const f of findings) {
+    const json = JSON.stringify(f.data);
+    const hash = dataHash(json);
+    const s = stored.get(f.id);
+    if (!s || s.data_hash !== hash || !f.tools.every((t) => s.tools.includes(t))) changed.push({ f, json, hash });
+  }
+  await inBatches(changed, async (rowsOfBatch) => {
+    const batch = rowsOfBatch.map((r) => r.f);
     const { rows } = await tx.query<{ id: string; first_seen_at: Date }>(
       `INSERT INTO findings AS f (id, project_id, fingerprint, category, severity, severity_rank, status, rule_id, title, vuln_key, tools, data, data_hash)
        SELECT x.id, $1, x.fingerprint, x.category, x.severity, x.severity_rank, x.status, x.rule_id, x.title, x.vuln_key, x.tools::text[], x.data, x.data_hash
@@ -382,8 +391,8 @@ async function writeFindings(
         batch.map((f) => f.data.title),
         batch.map((f) => f.vulnKey ?? null),
         batch.map((f) => textArrayLiteral([...f.tools].sort())),
-        json.join('\n'),
-        hash,
+        rowsOfBatch.map((r) => r.json).join('\n'),
+        rowsOfBatch.map((r) => r.hash),
       ],
     );
     for (const r of rows) firstSeen.set(r.id, new Date(r.first_seen_at));
@@ -400,7 +409,7 @@ async function writeFindings(
       [projectId, batch.map((a) => a.vulnKey), batch.map((a) => a.alias), batch.map((a) => a.findingId)],
     );
   });
-  return { firstSeen, hashes };
+  return firstSeen;
 }
 
 /**
@@ -408,13 +417,10 @@ async function writeFindings(
  * (set on insert: no second pass). A view that is exactly the finding's data is stored as NULL
  * (migration 0014: one copy of the JSON, not two).
  */
-async function writeOccurrences(tx: Queryable, submissionId: string, findings: PlannedFinding[], changes: Map<string, string>, hashes: ReadonlyMap<string, string>): Promise<void> {
+async function writeOccurrences(tx: Queryable, submissionId: string, findings: PlannedFinding[], changes: Map<string, string>): Promise<void> {
   const occurrences = findings.flatMap((f) => [...f.occurrences.values()].map((o) => ({ f, o })));
   await inBatches(occurrences, async (batch) => {
-    const views = batch.map(({ f, o }) => {
-      const json = JSON.stringify(o.finding);
-      return f.occurrences.size === 1 && dataHash(json) === hashes.get(f.id) ? '' : json;
-    });
+    const views = batch.map(({ o }) => (o.isFindingData ? '' : JSON.stringify(o.finding)));
     await tx.query(
       `INSERT INTO occurrences (submission_id, finding_id, tool, report_index, duplicates, matched_by, change, data)
        SELECT $1, x.finding_id, x.tool, x.report_index, x.duplicates, x.matched_by, x.change, x.data
@@ -488,32 +494,45 @@ async function refHistory(tx: Queryable, projectId: string, ref: string): Promis
  * Records the submission in its ref's history (its occurrences carry their change) and returns its
  * counts and changes. A merge request (targetRef) is counted against its target branch — what the
  * change adds or fixes — while its own branch history is still kept for the next push.
+ *
+ * A finding seen again, still open, by the same tools, is not rewritten: its last sighting is then the
+ * ref's latest submission, which has an occurrence of it (lastSeenSubmissionOf reads it so). When a
+ * submission no longer sees a finding, its row gets the previous submission as its last sighting.
  */
 async function classifyAgainstRef(
   tx: Queryable,
-  projectId: string,
-  ref: string,
-  targetRef: string | undefined,
-  submissionId: string,
-  tools: string[],
+  s: { projectId: string; ref: string; targetRef: string | undefined; submissionId: string; previousSubmission: string | null; tools: string[] },
   findings: PlannedFinding[],
-  hashes: ReadonlyMap<string, string>,
 ): Promise<Classification> {
+  const { projectId, ref, targetRef, submissionId, previousSubmission, tools } = s;
   const own = await refHistory(tx, projectId, ref);
   const ownClass = classify(own, findings, tools);
   const reported = targetRef && targetRef !== ref ? classify(await refHistory(tx, projectId, targetRef), findings, tools) : ownClass;
-  await writeOccurrences(tx, submissionId, findings, reported.changes, hashes);
-  const ownTools = new Map(own.map((h) => [h.finding_id, h.tools]));
-  await inBatches(findings, async (batch) => {
+  await writeOccurrences(tx, submissionId, findings, reported.changes);
+  const ownById = new Map(own.map((h) => [h.finding_id, h]));
+  const rows = findings.flatMap((f) => {
+    const h = ownById.get(f.id);
+    const rowTools = [...new Set([...(h?.tools ?? []), ...f.tools])];
+    return h && h.state === 'open' && rowTools.length === h.tools.length ? [] : [{ id: f.id, tools: rowTools }];
+  });
+  await inBatches(rows, async (batch) => {
     await tx.query(
       `INSERT INTO ref_findings AS r (project_id, ref, finding_id, state, tools, first_seen_submission, last_seen_submission)
        SELECT $1, $2, x.finding_id, 'open', x.tools::text[], $3, $3 FROM unnest($4::uuid[], $5::text[]) AS x(finding_id, tools)
        ON CONFLICT (project_id, ref, finding_id) DO UPDATE SET
          state = 'open', tools = EXCLUDED.tools, last_seen_submission = $3, fixed_in_submission = NULL,
          reopened_count = r.reopened_count + CASE WHEN r.state = 'fixed' THEN 1 ELSE 0 END, updated_at = now()`,
-      [projectId, ref, submissionId, batch.map((f) => f.id), batch.map((f) => textArrayLiteral([...new Set([...(ownTools.get(f.id) ?? []), ...f.tools])]))],
+      [projectId, ref, submissionId, batch.map((r) => r.id), batch.map((r) => textArrayLiteral(r.tools))],
     );
   });
+  if (previousSubmission) {
+    await tx.query(
+      `UPDATE ref_findings r SET last_seen_submission = $3
+         FROM (SELECT finding_id FROM occurrences WHERE submission_id = $3 EXCEPT SELECT finding_id FROM occurrences WHERE submission_id = $4) gone
+        WHERE r.project_id = $1 AND r.ref = $2 AND r.finding_id = gone.finding_id AND r.last_seen_submission <> $3`,
+      [projectId, ref, previousSubmission, submissionId],
+    );
+  }
   if (ownClass.fixedIds.length) {
     await tx.query(
       `UPDATE ref_findings SET state = 'fixed', fixed_in_submission = $3, updated_at = now()

@@ -9,6 +9,10 @@ describe('ReportInput', () => {
     expect(jsonDepth('{"a":[1,{"b":"[[[{{{"}]}')).toBe(3);
     expect(jsonDepth('{"a":"\\"[["}')).toBe(1);
     expect(jsonDepth('[]')).toBe(1);
+    // A string ending in a backslash ends at its quote; an escaped quote after an escaped backslash does not end it.
+    expect(jsonDepth('{"a":"\\\\","b":[[1]]}')).toBe(3);
+    expect(jsonDepth('{"a":"\\\\\\"[[","b":1}')).toBe(1);
+    expect(jsonDepth('{"a":"unterminated [[')).toBe(1);
   });
 
   it('refuses hostile nesting (a 20,000-deep CycloneDX component tree) for every plugin, quickly', () => {

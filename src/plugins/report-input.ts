@@ -113,8 +113,14 @@ export function jsonDepth(text: string, limit = Infinity): number {
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
     if (inString) {
-      if (c === 92) i++; // backslash: skip the escaped character
-      else if (c === 34) inString = false;
+      // Most of a report is string content: jump to the next quote instead of stepping through it. The
+      // quote ends the string unless an odd run of backslashes escapes it.
+      const quote = text.indexOf('"', i);
+      if (quote < 0) return max;
+      let slashes = 0;
+      while (text.charCodeAt(quote - 1 - slashes) === 92) slashes++;
+      i = quote;
+      if (slashes % 2 === 0) inString = false;
     } else if (c === 34) inString = true;
     else if (c === 123 || c === 91) {
       if (++depth > max) {

@@ -8,7 +8,7 @@ import { afterEach, beforeEach, expect, it } from 'vitest';
 import { scanners } from '../../integrations/index.js';
 import { ingestSubmission } from '../../src/ingest/submit.js';
 import { submissionFindings } from '../../src/assess/assess.js';
-import { getFinding, queryFindings } from '../../src/store/repositories/findings.js';
+import { findingRefStates, getFinding, queryFindings } from '../../src/store/repositories/findings.js';
 import { createProject } from '../../src/store/repositories/projects.js';
 import type { Database } from '../../src/store/db.js';
 import { projectRoot } from '../helpers/corpus.js';
@@ -89,6 +89,31 @@ describeEachBackend('ingest storage (migration 0014)', (backend) => {
     expect(seen.lastSeenAt).toBe(later.createdAt);
     expect(Date.parse(seen.lastSeenAt)).toBeGreaterThan(Date.parse(firstSeen.lastSeenAt));
     expect((await queryFindings(db, projectId, { limit: 500 })).items.every((f) => f.lastSeenAt === later.createdAt)).toBe(true);
+  });
+
+  it('keeps the last sighting when a later submission does not see the finding (its tool did not run, or it was fixed)', async () => {
+    const report = demoTrivy();
+    await submit(report);
+    const seen = await submit(report);
+    const semgrep = readFileSync(join(projectRoot, 'test/apps/demo-reports/semgrep.json'));
+    const other = await ingestSubmission({ db, scanners }, { projectId, ref: 'main', reports: [{ filename: 'semgrep.json', content: semgrep }], actor: 'test' });
+    expect(other.counts.fixed).toBe(0);
+    const trivyFinding = (await queryFindings(db, projectId, { tool: 'trivy', limit: 1 })).items[0]!;
+    expect((await getFinding(db, trivyFinding.id))!.lastSeenAt).toBe(seen.createdAt);
+    expect((await findingRefStates(db, projectId, trivyFinding.id)).map((r) => [r.ref, r.state, r.lastSeenSubmission])).toEqual([['main', 'open', seen.id]]);
+
+    // Fixed: the report without that vulnerability; its last sighting stays the submission before.
+    const vulnId = trivyFinding.vulnerabilityIds[0]!;
+    const without = demoTrivy();
+    for (const r of without.Results) r.Vulnerabilities = r.Vulnerabilities.filter((v) => v.VulnerabilityID !== vulnId);
+    const fixing = await submit(without);
+    expect(fixing.counts.fixed).toBeGreaterThan(0);
+    const states = await findingRefStates(db, projectId, trivyFinding.id);
+    expect(states.map((r) => [r.state, r.lastSeenSubmission, r.fixedInSubmission])).toEqual([['fixed', seen.id, fixing.id]]);
+    // Others are seen by the fixing submission.
+    const still = (await queryFindings(db, projectId, { tool: 'trivy', limit: 500 })).items.filter((f) => !f.vulnerabilityIds.includes(vulnId));
+    expect(still.length).toBeGreaterThan(0);
+    expect(still.every((f) => f.lastSeenAt === fixing.createdAt)).toBe(true);
   });
 
   it('removes occurrences, ref history and aliases with their submission, ref or project', async () => {

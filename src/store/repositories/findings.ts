@@ -47,11 +47,21 @@ interface Row {
 }
 
 /**
- * When a scan last reported the finding: the latest submission that saw it on any ref. Every
- * submission records that in ref_findings, while the findings row is left alone when nothing about the
- * finding changed (migration 0014); rows only ever written before that keep their own date.
+ * The submission that last saw the finding of a ref_findings row (aliased `r`). Ingest does not
+ * rewrite a row when a submission only sees its finding again (migration 0014): then the ref's latest
+ * submission, which has an occurrence of it, is the last sighting; otherwise the row's own column is.
  */
-export const LAST_SEEN_AT = `COALESCE((SELECT max(ls.created_at) FROM ref_findings lr JOIN submissions ls ON ls.id = lr.last_seen_submission
+export function lastSeenSubmissionOf(r: string): string {
+  return `(SELECT CASE WHEN EXISTS (SELECT 1 FROM occurrences lo WHERE lo.submission_id = lref.last_submission_id AND lo.finding_id = ${r}.finding_id)
+    THEN lref.last_submission_id ELSE ${r}.last_seen_submission END FROM refs lref WHERE lref.project_id = ${r}.project_id AND lref.ref = ${r}.ref)`;
+}
+
+/**
+ * When a scan last reported the finding (aliased `f`): its latest sighting on any ref. The findings row
+ * is left alone when nothing about the finding changed (migration 0014); rows only ever written before
+ * that keep their own date.
+ */
+export const LAST_SEEN_AT = `COALESCE((SELECT max(ls.created_at) FROM ref_findings lr JOIN submissions ls ON ls.id = ${lastSeenSubmissionOf('lr')}
   WHERE lr.finding_id = f.id), f.last_seen_at) AS last_seen_at`;
 
 function decodeCursor(cursor: string): [number, string] {
@@ -81,7 +91,11 @@ function findingConditions(projectId: string, filter: FindingFilter) {
   if (filter.severity) {
     const severities = severitiesMatching(filter.severity);
     if (!severities) throw new AppError('VALIDATION_FAILED', `severity "${filter.severity}" is not valid: use e.g. high, >=high, <medium.`);
-    where.push(`f.severity = ANY(${add(severities)}::text[])`);
+    // On severity_rank, the column of the page order's index: a contiguous range (one severity, ">=high")
+    // is then a range of that index in page order, instead of a walk past every more severe finding.
+    const ranks = severities.map(severityRank).sort((a, b) => a - b);
+    const contiguous = ranks.every((r, i) => i === 0 || r === ranks[i - 1]! + 1);
+    where.push(contiguous ? `f.severity_rank BETWEEN ${add(ranks[0])} AND ${add(ranks.at(-1))}` : `f.severity_rank = ANY(${add(ranks)}::smallint[])`);
   }
   if (filter.tool) where.push(`${add(filter.tool)} = ANY(f.tools)`);
   if (filter.category) {
@@ -271,8 +285,8 @@ export interface FindingRefState {
 /** The finding's state on every ref: first and last seen, fixed in, reopened how often. */
 export async function findingRefStates(q: Queryable, projectId: string, findingId: string): Promise<FindingRefState[]> {
   const { rows } = await q.query<{ ref: string; state: 'open' | 'fixed'; first_seen_submission: string; last_seen_submission: string; fixed_in_submission: string | null; reopened_count: number; updated_at: Date }>(
-    `SELECT ref, state, first_seen_submission, last_seen_submission, fixed_in_submission, reopened_count, updated_at
-       FROM ref_findings WHERE project_id = $1 AND finding_id = $2 ORDER BY ref`,
+    `SELECT r.ref, r.state, r.first_seen_submission, ${lastSeenSubmissionOf('r')} AS last_seen_submission, r.fixed_in_submission, r.reopened_count, r.updated_at
+       FROM ref_findings r WHERE r.project_id = $1 AND r.finding_id = $2 ORDER BY r.ref`,
     [projectId, findingId],
   );
   return rows.map((r) => ({
