@@ -14,7 +14,7 @@ import pg from 'pg';
 import { scanners } from '../integrations/index.js';
 import { parseReport } from '../src/ingest/parse-report.js';
 import { ingestSubmission } from '../src/ingest/submit.js';
-import { assessSubmission } from '../src/assess/assess.js';
+import { assessSubmission, submissionFindings } from '../src/assess/assess.js';
 import { effectivePolicy } from '../src/assess/policies.js';
 import { ReportInput } from '../src/plugins/report-input.js';
 import type { Database } from '../src/store/db.js';
@@ -173,24 +173,32 @@ async function measureCopy(format: Format): Promise<{ rows: number; ms: number }
   }
 }
 
-/** The verdict of a 5,000-finding submission, recomputed from its stored findings as re-assessment does (median of 5). */
-async function measureVerdict(backend: Backend): Promise<{ backend: Backend; findings: number; ms: number; samples: number[] }> {
+/**
+ * The verdict of a 5,000-finding submission (median of 5 after a warm-up): at ingest — the findings in
+ * memory, as ingest assesses them: exceptions, enrichment, policy, data ages — and re-assessed from the
+ * store (the findings read back first), as a policy or exception change re-assesses it.
+ */
+async function measureVerdict(backend: Backend): Promise<{ backend: Backend; findings: number; ms: number; samples: number[]; reassessMs: number; reassessSamples: number[] }> {
   const db = await openTestDatabase(backend);
   try {
     const projectId = await newProject(db, 'bench/verdict');
     const report = { filename: 'trivy.json', content: Buffer.from(trivyReport(VERDICT_FINDINGS)) };
     const submission = await ingestSubmission({ db, scanners }, { projectId, ref: 'main', reports: [report], actor: 'bench' });
-    const samples: number[] = [];
-    for (let i = 0; i < 6; i++) {
-      const t = performance.now();
-      await db.transaction(async (tx) => {
+    const assess = (findings?: Awaited<ReturnType<typeof submissionFindings>>['findings']) =>
+      db.transaction(async (tx) => {
         const policy = await effectivePolicy(tx, projectId);
-        await assessSubmission(tx, { projectId, submissionId: submission.id, ref: 'main', toolsRun: submission.tools, policy, now: new Date() });
+        await assessSubmission(tx, { projectId, submissionId: submission.id, ref: 'main', toolsRun: submission.tools, policy, now: new Date(), findings });
       });
-      samples.push(performance.now() - t);
+    const { findings } = await submissionFindings(db, submission.id);
+    const atIngest: number[] = [];
+    const reassess: number[] = [];
+    for (let i = 0; i < 6; i++) {
+      atIngest.push((await timeAsync(() => assess(findings))).ms);
+      reassess.push((await timeAsync(() => assess())).ms);
     }
-    const measured = samples.slice(1); // the first run warms the JIT and the caches
-    return { backend, findings: submission.counts.total, ms: round(median(measured)), samples: measured.map(round) };
+    // the first run of each warms the JIT and the caches
+    const [a, r] = [atIngest.slice(1), reassess.slice(1)];
+    return { backend, findings: submission.counts.total, ms: round(median(a)), samples: a.map(round), reassessMs: round(median(r)), reassessSamples: r.map(round) };
   } finally {
     await db.close();
   }
@@ -248,7 +256,9 @@ async function main() {
   }
   const verdict = [await inChild<Awaited<ReturnType<typeof measureVerdict>>>({ kind: 'verdict', backend: 'postgres' })];
   if (withPglite) verdict.push(await inChild({ kind: 'verdict', backend: 'pglite' }));
-  for (const v of verdict) console.log(`verdict ${v.backend}: ${v.findings} findings in ${v.ms} ms (median of ${v.samples.length}; target < ${TARGET.verdictMs} ms)`);
+  for (const v of verdict) {
+    console.log(`verdict ${v.backend}: ${v.findings} findings: at ingest ${v.ms} ms (target < ${TARGET.verdictMs} ms), re-assessed from the store ${v.reassessMs} ms (medians of ${v.samples.length})`);
+  }
 
   const results = formats.map((format) => {
     const p = parse.find((x) => x.format === format)!;

@@ -4,7 +4,7 @@ import type { Finding } from '../domain/finding.js';
 import { matchExceptions, type StoredException } from '../domain/exceptions.js';
 import { evaluatePolicy, type AppliedException, type AssessedFinding, type Verdict } from '../domain/policy/evaluate.js';
 import type { Policy } from '../domain/policy/schema.js';
-import { mergeFindingViews } from '../domain/merge.js';
+import { mergeFindingViews, withFingerprint } from '../domain/merge.js';
 import { DEFAULT_DATA_OPTIONS, dataFreshness, enrichFindings } from '../data/index.js';
 import { scannerDatabaseAges } from '../data/scanner-db.js';
 import type { Queryable } from '../store/db.js';
@@ -83,7 +83,7 @@ export interface OccurrenceView {
 export function mergeOccurrenceViews(occurrences: Iterable<OccurrenceView>): Map<string, SubmissionFinding> {
   const findings = new Map<string, SubmissionFinding>();
   for (const o of occurrences) {
-    const view = { ...o.data, fingerprint: o.fingerprint };
+    const view = withFingerprint(o.data, o.fingerprint);
     const existing = findings.get(o.findingId);
     if (existing) {
       existing.finding = mergeFindingViews(existing.finding, view);

@@ -15,6 +15,11 @@ function union<T>(a: readonly T[], b: readonly T[], key: (x: T) => string = Stri
   return out;
 }
 
+/** The view under the given fingerprint: the same object when it already is (no copy per finding: a report has 100,000). */
+export function withFingerprint(f: Finding, fingerprint: string): Finding {
+  return f.fingerprint === fingerprint ? f : { ...f, fingerprint };
+}
+
 /**
  * Combines two views of the same finding: the first stays the representative; ids, CWEs, fixes,
  * CVSS and references are united; severity is the higher (a security lead would rather see the

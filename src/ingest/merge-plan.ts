@@ -4,7 +4,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Finding } from '../domain/finding.js';
 import { vulnerabilityKey } from '../domain/identity.js';
-import { mergeFindingViews } from '../domain/merge.js';
+import { mergeFindingViews, withFingerprint } from '../domain/merge.js';
 
 export interface StoredFindingRef {
   id: string;
@@ -48,9 +48,6 @@ export interface MergePlan {
   /** Exact duplicates inside one report, merged here rather than by the parser. */
   duplicatesMerged: number;
 }
-
-/** The view under the stored finding's fingerprint; the same object when it already is (no copy per finding: 100,000 per report). */
-const withFingerprint = (f: Finding, fingerprint: string): Finding => (f.fingerprint === fingerprint ? f : { ...f, fingerprint });
 
 export function planMerge(
   incoming: readonly IncomingFinding[],

@@ -357,14 +357,16 @@ async function writeFindings(
 ): Promise<Map<string, Date>> {
   const firstSeen = new Map<string, Date>();
   for (const s of stored.values()) firstSeen.set(s.id, new Date(s.first_seen_at));
-  const changed: { f: PlannedFinding; json: string; hash: string }[] = [];
-  for (const f of findings) {
-    const json = JSON.stringify(f.data);
-    const hash = dataHash(json);
-    const s = stored.get(f.id);
-    if (!s || s.data_hash !== hash || !f.tools.every((t) => s.tools.includes(t))) changed.push({ f, json, hash });
-  }
-  await inBatches(changed, async (rowsOfBatch) => {
+  // Batch by batch, so that only one batch's JSON is held at a time.
+  await inBatches(findings, async (slice) => {
+    const rowsOfBatch: { f: PlannedFinding; json: string; hash: string }[] = [];
+    for (const f of slice) {
+      const json = JSON.stringify(f.data);
+      const hash = dataHash(json);
+      const s = stored.get(f.id);
+      if (!s || s.data_hash !== hash || !f.tools.every((t) => s.tools.includes(t))) rowsOfBatch.push({ f, json, hash });
+    }
+    if (rowsOfBatch.length === 0) return;
     const batch = rowsOfBatch.map((r) => r.f);
     const { rows } = await tx.query<{ id: string; first_seen_at: Date }>(
       `INSERT INTO findings AS f (id, project_id, fingerprint, category, severity, severity_rank, status, rule_id, title, vuln_key, tools, data, data_hash)
