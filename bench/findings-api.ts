@@ -10,10 +10,10 @@ import { cpus } from 'node:os';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
 import pg from 'pg';
-import { submissionForm, TEST_SECRET_KEY } from '../test/helpers/app.js';
+import { submissionForm } from '../test/helpers/app.js';
 import { projectRoot } from '../test/helpers/corpus.js';
 import { postgresUrl } from '../test/helpers/db.js';
-import { startInstance } from '../test/helpers/instances.js';
+import { quietEnv, schemaUrl, startInstance } from '../test/helpers/instances.js';
 import { seedFindings } from './seed.js';
 
 const FINDINGS = Number(process.env.BENCH_API_FINDINGS ?? 1_000_000);
@@ -32,17 +32,8 @@ const schema = `b_${randomBytes(6).toString('hex')}`;
 const admin = new pg.Client({ connectionString: postgresUrl });
 await admin.connect();
 await admin.query(`CREATE SCHEMA ${schema}`);
-const url = new URL(postgresUrl);
-url.searchParams.set('options', `-c search_path=${schema}`);
-const instance = await startInstance(['--role', 'all'], {
-  DATABASE_URL: url.toString(),
-  SCANHUB_SECRET_KEY: TEST_SECRET_KEY,
-  SCANHUB_ADMIN_TOKEN: ADMIN,
-  SCANHUB_DATA_AUTO_UPDATE: 'false',
-  SCANHUB_DEMO: 'false',
-  SCANHUB_API_RATE_LIMIT: '0',
-  LOG_LEVEL: 'error',
-});
+const url = schemaUrl(schema);
+const instance = await startInstance(['--role', 'all'], { ...quietEnv(url, ADMIN), LOG_LEVEL: 'error' });
 const headers = { authorization: `Bearer ${ADMIN}` };
 const base = `${instance.url}/api/v1/projects/${encodeURIComponent(PROJECT)}`;
 
@@ -54,7 +45,7 @@ try {
   const submitted = await fetch(`${base}/submissions`, { method: 'POST', headers, body: submissionForm({ ref: 'main' }, [{ name: 'trivy.json', content: report }]) });
   if (submitted.status !== 201) throw new Error(`seed submission: HTTP ${submitted.status} ${await submitted.text()}`);
   const { id: submissionId, project } = (await submitted.json()) as { id: string; project: { id: string } };
-  const db = new pg.Client({ connectionString: url.toString() });
+  const db = new pg.Client({ connectionString: url });
   await db.connect();
   await seedFindings({ query: (sql, params) => db.query(sql, params as unknown[]) as never }, project.id, submissionId, FINDINGS);
   await db.query('ANALYZE');

@@ -27,6 +27,8 @@ const FINDINGS = Number(process.env.BENCH_FINDINGS ?? 100_000);
 /** Embedded PGlite is single-threaded WASM: at 100,000 findings one case alone takes minutes, so it runs smaller (marked in the JSON). */
 const PGLITE_FINDINGS = Number(process.env.BENCH_PGLITE_FINDINGS ?? 20_000);
 const VERDICT_FINDINGS = 5_000;
+/** The V8 heap each case runs in: what a worker with a 1 GB memory budget would give it (deploy/kubernetes sets 1,024). */
+const HEAP_MB = Number(process.env.BENCH_HEAP_MB ?? 768);
 const TARGET = { findingsPerSecond: 20_000, peakRssMb: 1024, verdictMs: 100 };
 
 const FORMATS = {
@@ -222,7 +224,7 @@ async function runTask(task: Task): Promise<unknown> {
 /** Runs one task in a child process (tsx's loader comes along in execArgv) and returns its figures. */
 function inChild<T>(task: Task): Promise<T> {
   return new Promise((resolve, reject) => {
-    const child = fork(process.argv[1]!, ['--task', JSON.stringify(task)], { execArgv: [...process.execArgv, '--max-old-space-size=2048'] });
+    const child = fork(process.argv[1]!, ['--task', JSON.stringify(task)], { execArgv: [...process.execArgv, `--max-old-space-size=${HEAP_MB}`] });
     let result: T | undefined;
     child.on('message', (m) => (result = m as T));
     child.on('error', reject);
@@ -280,6 +282,7 @@ async function main() {
   const out = {
     generatedAt: new Date().toISOString(),
     machine: { cpus: (await import('node:os')).cpus().length, node: process.version },
+    heapLimitMb: HEAP_MB,
     findingsPerReport: FINDINGS,
     target: TARGET,
     results,

@@ -1,7 +1,7 @@
 // The ingest pipeline for one submission: parse every report (no I/O), then in ONE transaction
 // merge into the project's findings, classify against the ref's history and record the result.
 // A failure anywhere leaves nothing behind; the same idempotency key twice yields one result.
-import { createHash, hash, randomUUID } from 'node:crypto';
+import { createHash, hash as oneShotHash, randomUUID } from 'node:crypto';
 import { AppError, ReportFormatError } from '../errors.js';
 import type { Finding } from '../domain/finding.js';
 import { severityRank } from '../domain/severity.js';
@@ -325,16 +325,13 @@ async function planAgainstStore(tx: Queryable, projectId: string, incoming: { fi
  * so memory and parameter size stay bounded whatever the report size.
  */
 const BATCH_ROWS = 5_000;
+// JSON documents travel as ONE text parameter, newline-separated (JSON.stringify escapes every control
+// character, so a newline never occurs inside one): the server splits it with string_to_array, and the
+// client skips pg's per-element array escaping of multi-megabyte strings (it dominated the profile).
 
 async function inBatches<T>(items: readonly T[], write: (batch: readonly T[]) => Promise<void>): Promise<void> {
   for (let i = 0; i < items.length; i += BATCH_ROWS) await write(items.slice(i, i + BATCH_ROWS));
 }
-
-/*
- * JSON documents travel as ONE text parameter, newline-separated (JSON.stringify escapes every control
- * character, so a newline never occurs inside one): the server splits it with string_to_array, and the
- * client skips pg's per-element array escaping of multi-megabyte strings (it dominated the profile).
- */
 
 /** A text[] literal for one row of an unnested column (unnest flattens a 2-D array, so rows carry their arrays as text). */
 function textArrayLiteral(values: readonly string[]): string {
@@ -342,7 +339,7 @@ function textArrayLiteral(values: readonly string[]): string {
 }
 
 /** The hash of a finding's tool data as written (before enrichment): equal hashes, nothing to rewrite. */
-const dataHash = (json: string) => hash('sha1', json, 'base64url');
+const dataHash = (json: string) => oneShotHash('sha1', json, 'base64url');
 
 /**
  * Writes the project's findings and returns when each was first seen (the stored date for those

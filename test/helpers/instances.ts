@@ -4,6 +4,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { projectRoot } from './corpus.js';
+import { TEST_SECRET_KEY } from './app.js';
+import { postgresUrl } from './db.js';
 
 export const bin = join(projectRoot, 'dist/src/cli/bin.js');
 
@@ -41,6 +43,25 @@ export interface Instance {
   stop(): Promise<number | null>;
   /** SIGKILL: no shutdown, no cleanup. */
   kill(): Promise<void>;
+}
+
+/** TEST_DATABASE_URL with every connection in `schema` (a test's or a benchmark's own). */
+export function schemaUrl(schema: string): string {
+  const url = new URL(postgresUrl!);
+  url.searchParams.set('options', `-c search_path=${schema}`);
+  return url.toString();
+}
+
+/** A quiet instance's environment: the test key and an admin token; no demo project, no data downloads, no rate limit. */
+export function quietEnv(databaseUrl: string, adminToken: string): NodeJS.ProcessEnv {
+  return {
+    DATABASE_URL: databaseUrl,
+    SCANHUB_SECRET_KEY: TEST_SECRET_KEY,
+    SCANHUB_ADMIN_TOKEN: adminToken,
+    SCANHUB_DATA_AUTO_UPDATE: 'false',
+    SCANHUB_DEMO: 'false',
+    SCANHUB_API_RATE_LIMIT: '0',
+  };
 }
 
 export async function startInstance(args: string[], env: NodeJS.ProcessEnv): Promise<Instance> {

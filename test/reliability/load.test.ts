@@ -9,10 +9,10 @@ import autocannon, { type Result } from 'autocannon';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { semgrepReport, trivyReport } from '../../bench/generate.js';
-import { submissionForm, TEST_SECRET_KEY } from '../helpers/app.js';
+import { submissionForm } from '../helpers/app.js';
 import { projectRoot } from '../helpers/corpus.js';
 import { postgresUrl } from '../helpers/db.js';
-import { startInstance, type Instance } from '../helpers/instances.js';
+import { quietEnv, schemaUrl, startInstance, type Instance } from '../helpers/instances.js';
 
 const SECONDS = Number(process.env.SCANHUB_LOAD_SECONDS ?? 60);
 const ADMIN = `shk_load-${randomBytes(16).toString('hex')}`;
@@ -43,17 +43,7 @@ describe.skipIf(!postgresUrl)('load on loopback', () => {
     admin = new pg.Client({ connectionString: postgresUrl });
     await admin.connect();
     await admin.query(`CREATE SCHEMA ${schema}`);
-    const url = new URL(postgresUrl!);
-    url.searchParams.set('options', `-c search_path=${schema}`);
-    instance = await startInstance(['--role', 'all'], {
-      DATABASE_URL: url.toString(),
-      SCANHUB_SECRET_KEY: TEST_SECRET_KEY,
-      SCANHUB_ADMIN_TOKEN: ADMIN,
-      SCANHUB_DATA_AUTO_UPDATE: 'false',
-      SCANHUB_DEMO: 'false',
-      SCANHUB_API_RATE_LIMIT: '0',
-      LOG_LEVEL: 'error',
-    });
+    instance = await startInstance(['--role', 'all'], { ...quietEnv(schemaUrl(schema), ADMIN), LOG_LEVEL: 'error' });
     const auth = { authorization: `Bearer ${ADMIN}` };
     for (const name of ['load/read', 'load/write']) {
       const res = await fetch(`${instance.url}/api/v1/projects`, { method: 'POST', headers: { ...auth, 'content-type': 'application/json' }, body: JSON.stringify({ name }) });

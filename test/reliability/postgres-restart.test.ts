@@ -10,8 +10,8 @@ import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { semgrepReport } from '../../bench/generate.js';
-import { submissionForm, TEST_SECRET_KEY } from '../helpers/app.js';
-import { freePort, startInstance, type Instance } from '../helpers/instances.js';
+import { submissionForm } from '../helpers/app.js';
+import { freePort, quietEnv, startInstance, type Instance } from '../helpers/instances.js';
 
 const pgBin = existsSync('/usr/lib/postgresql')
   ? readdirSync('/usr/lib/postgresql').sort((a, b) => Number(a) - Number(b)).map((v) => `/usr/lib/postgresql/${v}/bin`).filter((d) => existsSync(join(d, 'initdb'))).pop()
@@ -42,15 +42,7 @@ describe.skipIf(!pgBin)('PostgreSQL restarted during a run', () => {
     port = await freePort();
     asPostgres('initdb', ['-D', join(dir, 'data'), '-U', 'postgres', '--auth=trust', '-E', 'UTF8']);
     start();
-    instance = await startInstance(['--role', 'all'], {
-      DATABASE_URL: `postgres://postgres@127.0.0.1:${port}/postgres`,
-      SCANHUB_SECRET_KEY: TEST_SECRET_KEY,
-      SCANHUB_ADMIN_TOKEN: ADMIN,
-      SCANHUB_DATA_AUTO_UPDATE: 'false',
-      SCANHUB_DEMO: 'false',
-      SCANHUB_API_RATE_LIMIT: '0',
-      SCANHUB_JOB_LEASE: '5',
-    });
+    instance = await startInstance(['--role', 'all'], { ...quietEnv(`postgres://postgres@127.0.0.1:${port}/postgres`, ADMIN), SCANHUB_JOB_LEASE: '5' });
   }, 120_000);
   afterAll(async () => {
     await instance?.kill().catch(() => undefined);

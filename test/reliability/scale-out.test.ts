@@ -11,9 +11,9 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { semgrepReport, trivyReport } from '../../bench/generate.js';
 import { artifactoryPushBody, sendArtifactoryWebhook, startFakeJfrog } from '../fakes/jfrog/index.js';
-import { submissionForm, TEST_SECRET_KEY } from '../helpers/app.js';
+import { submissionForm } from '../helpers/app.js';
 import { postgresUrl } from '../helpers/db.js';
-import { startInstance, type Instance } from '../helpers/instances.js';
+import { quietEnv, schemaUrl, startInstance, type Instance } from '../helpers/instances.js';
 
 const ADMIN = `shk_reliability-${randomBytes(16).toString('hex')}`;
 const HOOK_SECRET = 'reliability-hook-secret';
@@ -47,19 +47,12 @@ describe.skipIf(!postgresUrl)('several instances on one PostgreSQL', () => {
     await admin.query(`CREATE SCHEMA ${schema}`);
     await admin.query(`SET search_path = ${schema}`);
     jfrog = await startFakeJfrog({ scanSteps: { pending: 0, scanning: 0 } });
-    const url = new URL(postgresUrl!);
-    url.searchParams.set('options', `-c search_path=${schema}`);
     env = {
-      DATABASE_URL: url.toString(),
-      SCANHUB_SECRET_KEY: TEST_SECRET_KEY,
-      SCANHUB_ADMIN_TOKEN: ADMIN,
+      ...quietEnv(schemaUrl(schema), ADMIN),
       SCANHUB_JFROG_URL: jfrog.url,
       SCANHUB_JFROG_TOKEN: jfrog.token,
       SCANHUB_JFROG_WEBHOOK_SECRET: HOOK_SECRET,
-      SCANHUB_DATA_AUTO_UPDATE: 'false',
-      SCANHUB_API_RATE_LIMIT: '0',
       SCANHUB_JOB_LEASE: '15',
-      SCANHUB_DEMO: 'false',
     };
     api = await startInstance(['--role', 'api'], env);
     workers.push(await startInstance(['--role', 'worker'], env), await startInstance(['--role', 'worker'], env));
