@@ -329,8 +329,19 @@ const BATCH_ROWS = 5_000;
 // character, so a newline never occurs inside one): the server splits it with string_to_array, and the
 // client skips pg's per-element array escaping of multi-megabyte strings (it dominated the profile).
 
-async function inBatches<T>(items: readonly T[], write: (batch: readonly T[]) => Promise<void>): Promise<void> {
-  for (let i = 0; i < items.length; i += BATCH_ROWS) await write(items.slice(i, i + BATCH_ROWS));
+/**
+ * Writes items batch by batch, preparing the next batch's parameters (JSON, hashes, arrays: CPU) while
+ * the server executes the previous statement, instead of one waiting for the other. `prepare` may
+ * return undefined for a batch with nothing to write.
+ */
+async function inBatches<T, P>(items: readonly T[], prepare: (batch: readonly T[]) => P | undefined, send: (prepared: P) => Promise<unknown>): Promise<void> {
+  let inFlight: Promise<unknown> | undefined;
+  for (let i = 0; i < items.length; i += BATCH_ROWS) {
+    const prepared = prepare(items.slice(i, i + BATCH_ROWS));
+    await inFlight; // a rejection surfaces here: no statement is sent after a failed one
+    inFlight = prepared === undefined ? undefined : send(prepared);
+  }
+  await inFlight;
 }
 
 /** A text[] literal for one row of an unnested column (unnest flattens a 2-D array, so rows carry their arrays as text). */
@@ -354,31 +365,20 @@ async function writeFindings(
 ): Promise<Map<string, Date>> {
   const firstSeen = new Map<string, Date>();
   for (const s of stored.values()) firstSeen.set(s.id, new Date(s.first_seen_at));
-  // Batch by batch, so that only one batch's JSON is held at a time.
-  await inBatches(findings, async (slice) => {
-    const rowsOfBatch: { f: PlannedFinding; json: string; hash: string }[] = [];
-    for (const f of slice) {
-      const json = JSON.stringify(f.data);
-      const hash = dataHash(json);
-      const s = stored.get(f.id);
-      if (!s || s.data_hash !== hash || !f.tools.every((t) => s.tools.includes(t))) rowsOfBatch.push({ f, json, hash });
-    }
-    if (rowsOfBatch.length === 0) return;
-    const batch = rowsOfBatch.map((r) => r.f);
-    const { rows } = await tx.query<{ id: string; first_seen_at: Date }>(
-      `INSERT INTO findings AS f (id, project_id, fingerprint, category, severity, severity_rank, status, rule_id, title, vuln_key, tools, data, data_hash)
-       SELECT x.id, $1, x.fingerprint, x.category, x.severity, x.severity_rank, x.status, x.rule_id, x.title, x.vuln_key, x.tools::text[], x.data, x.data_hash
-         FROM unnest($2::uuid[], $3::text[], $4::text[], $5::text[], $6::smallint[], $7::text[], $8::text[], $9::text[], $10::text[], $11::text[], string_to_array($12::text, E'\\n')::jsonb[], $13::text[])
-              AS x(id, fingerprint, category, severity, severity_rank, status, rule_id, title, vuln_key, tools, data, data_hash)
-       ON CONFLICT (id) DO UPDATE SET
-         category = EXCLUDED.category, severity = EXCLUDED.severity, severity_rank = EXCLUDED.severity_rank,
-         status = EXCLUDED.status, rule_id = EXCLUDED.rule_id, title = EXCLUDED.title,
-         vuln_key = COALESCE(f.vuln_key, EXCLUDED.vuln_key),
-         tools = ARRAY(SELECT DISTINCT t FROM unnest(f.tools || EXCLUDED.tools) AS t ORDER BY t),
-         data = EXCLUDED.data, data_hash = EXCLUDED.data_hash
-       WHERE f.data_hash IS DISTINCT FROM EXCLUDED.data_hash OR NOT f.tools @> EXCLUDED.tools
-       RETURNING id, first_seen_at`,
-      [
+  // Batch by batch: at most two batches' JSON are held, the one being written and the next.
+  await inBatches(
+    findings,
+    (slice) => {
+      const rowsOfBatch: { f: PlannedFinding; json: string; hash: string }[] = [];
+      for (const f of slice) {
+        const json = JSON.stringify(f.data);
+        const hash = dataHash(json);
+        const s = stored.get(f.id);
+        if (!s || s.data_hash !== hash || !f.tools.every((t) => s.tools.includes(t))) rowsOfBatch.push({ f, json, hash });
+      }
+      if (rowsOfBatch.length === 0) return undefined;
+      const batch = rowsOfBatch.map((r) => r.f);
+      return [
         projectId,
         batch.map((f) => f.id),
         batch.map((f) => f.fingerprint),
@@ -392,22 +392,42 @@ async function writeFindings(
         batch.map((f) => textArrayLiteral([...f.tools].sort())),
         rowsOfBatch.map((r) => r.json).join('\n'),
         rowsOfBatch.map((r) => r.hash),
-      ],
-    );
-    for (const r of rows) firstSeen.set(r.id, new Date(r.first_seen_at));
-  });
+      ];
+    },
+    async (params) => {
+      const { rows } = await tx.query<{ id: string; first_seen_at: Date }>(
+        `INSERT INTO findings AS f (id, project_id, fingerprint, category, severity, severity_rank, status, rule_id, title, vuln_key, tools, data, data_hash)
+         SELECT x.id, $1, x.fingerprint, x.category, x.severity, x.severity_rank, x.status, x.rule_id, x.title, x.vuln_key, x.tools::text[], x.data, x.data_hash
+           FROM unnest($2::uuid[], $3::text[], $4::text[], $5::text[], $6::smallint[], $7::text[], $8::text[], $9::text[], $10::text[], $11::text[], string_to_array($12::text, E'\\n')::jsonb[], $13::text[])
+                AS x(id, fingerprint, category, severity, severity_rank, status, rule_id, title, vuln_key, tools, data, data_hash)
+         ON CONFLICT (id) DO UPDATE SET
+           category = EXCLUDED.category, severity = EXCLUDED.severity, severity_rank = EXCLUDED.severity_rank,
+           status = EXCLUDED.status, rule_id = EXCLUDED.rule_id, title = EXCLUDED.title,
+           vuln_key = COALESCE(f.vuln_key, EXCLUDED.vuln_key),
+           tools = ARRAY(SELECT DISTINCT t FROM unnest(f.tools || EXCLUDED.tools) AS t ORDER BY t),
+           data = EXCLUDED.data, data_hash = EXCLUDED.data_hash
+         WHERE f.data_hash IS DISTINCT FROM EXCLUDED.data_hash OR NOT f.tools @> EXCLUDED.tools
+         RETURNING id, first_seen_at`,
+        params,
+      );
+      for (const r of rows) firstSeen.set(r.id, new Date(r.first_seen_at));
+    },
+  );
   // Only aliases the store does not hold yet (it was read for the plan; a concurrent writer's are skipped by ON CONFLICT).
   const aliases = findings.flatMap((f) =>
     f.vulnKey ? [...f.aliases].filter((alias) => !knownAliases.has(`${f.vulnKey}|${alias}`)).map((alias) => ({ vulnKey: f.vulnKey!, alias, findingId: f.id })) : [],
   );
-  await inBatches(aliases, async (batch) => {
-    await tx.query(
-      `INSERT INTO finding_aliases (project_id, vuln_key, alias, finding_id)
-       SELECT $1, x.vuln_key, x.alias, x.finding_id FROM unnest($2::text[], $3::text[], $4::uuid[]) AS x(vuln_key, alias, finding_id)
-       ON CONFLICT DO NOTHING`,
-      [projectId, batch.map((a) => a.vulnKey), batch.map((a) => a.alias), batch.map((a) => a.findingId)],
-    );
-  });
+  await inBatches(
+    aliases,
+    (batch) => [projectId, batch.map((a) => a.vulnKey), batch.map((a) => a.alias), batch.map((a) => a.findingId)],
+    (params) =>
+      tx.query(
+        `INSERT INTO finding_aliases (project_id, vuln_key, alias, finding_id)
+         SELECT $1, x.vuln_key, x.alias, x.finding_id FROM unnest($2::text[], $3::text[], $4::uuid[]) AS x(vuln_key, alias, finding_id)
+         ON CONFLICT DO NOTHING`,
+        params,
+      ),
+  );
   return firstSeen;
 }
 
@@ -418,25 +438,27 @@ async function writeFindings(
  */
 async function writeOccurrences(tx: Queryable, submissionId: string, findings: PlannedFinding[], changes: Map<string, string>): Promise<void> {
   const occurrences = findings.flatMap((f) => [...f.occurrences.values()].map((o) => ({ f, o })));
-  await inBatches(occurrences, async (batch) => {
-    const views = batch.map(({ o }) => (o.isFindingData ? '' : JSON.stringify(o.finding)));
-    await tx.query(
-      `INSERT INTO occurrences (submission_id, finding_id, tool, report_index, duplicates, matched_by, change, data)
-       SELECT $1, x.finding_id, x.tool, x.report_index, x.duplicates, x.matched_by, x.change, x.data
-         FROM unnest($2::uuid[], $3::text[], $4::int[], $5::int[], $6::text[], $7::text[], string_to_array($8::text, E'\\n', '')::jsonb[])
-              AS x(finding_id, tool, report_index, duplicates, matched_by, change, data)`,
-      [
-        submissionId,
-        batch.map(({ f }) => f.id),
-        batch.map(({ o }) => o.tool),
-        batch.map(({ o }) => o.reportIndex),
-        batch.map(({ o }) => o.duplicates),
-        batch.map(({ f }) => f.matchedBy),
-        batch.map(({ f }) => changes.get(f.id) ?? null),
-        views.join('\n'),
-      ],
-    );
-  });
+  await inBatches(
+    occurrences,
+    (batch) => [
+      submissionId,
+      batch.map(({ f }) => f.id),
+      batch.map(({ o }) => o.tool),
+      batch.map(({ o }) => o.reportIndex),
+      batch.map(({ o }) => o.duplicates),
+      batch.map(({ f }) => f.matchedBy),
+      batch.map(({ f }) => changes.get(f.id) ?? null),
+      batch.map(({ o }) => (o.isFindingData ? '' : JSON.stringify(o.finding))).join('\n'),
+    ],
+    (params) =>
+      tx.query(
+        `INSERT INTO occurrences (submission_id, finding_id, tool, report_index, duplicates, matched_by, change, data)
+         SELECT $1, x.finding_id, x.tool, x.report_index, x.duplicates, x.matched_by, x.change, x.data
+           FROM unnest($2::uuid[], $3::text[], $4::int[], $5::int[], $6::text[], $7::text[], string_to_array($8::text, E'\\n', '')::jsonb[])
+                AS x(finding_id, tool, report_index, duplicates, matched_by, change, data)`,
+        params,
+      ),
+  );
 }
 
 /** What assessment would read back from the occurrences just written, in the same (report_index, tool) order. */
@@ -514,16 +536,19 @@ async function classifyAgainstRef(
     const rowTools = [...new Set([...(h?.tools ?? []), ...f.tools])];
     return h && h.state === 'open' && rowTools.length === h.tools.length ? [] : [{ id: f.id, tools: rowTools }];
   });
-  await inBatches(rows, async (batch) => {
-    await tx.query(
-      `INSERT INTO ref_findings AS r (project_id, ref, finding_id, state, tools, first_seen_submission, last_seen_submission)
-       SELECT $1, $2, x.finding_id, 'open', x.tools::text[], $3, $3 FROM unnest($4::uuid[], $5::text[]) AS x(finding_id, tools)
-       ON CONFLICT (project_id, ref, finding_id) DO UPDATE SET
-         state = 'open', tools = EXCLUDED.tools, last_seen_submission = $3, fixed_in_submission = NULL,
-         reopened_count = r.reopened_count + CASE WHEN r.state = 'fixed' THEN 1 ELSE 0 END, updated_at = now()`,
-      [projectId, ref, submissionId, batch.map((r) => r.id), batch.map((r) => textArrayLiteral(r.tools))],
-    );
-  });
+  await inBatches(
+    rows,
+    (batch) => [projectId, ref, submissionId, batch.map((r) => r.id), batch.map((r) => textArrayLiteral(r.tools))],
+    (params) =>
+      tx.query(
+        `INSERT INTO ref_findings AS r (project_id, ref, finding_id, state, tools, first_seen_submission, last_seen_submission)
+         SELECT $1, $2, x.finding_id, 'open', x.tools::text[], $3, $3 FROM unnest($4::uuid[], $5::text[]) AS x(finding_id, tools)
+         ON CONFLICT (project_id, ref, finding_id) DO UPDATE SET
+           state = 'open', tools = EXCLUDED.tools, last_seen_submission = $3, fixed_in_submission = NULL,
+           reopened_count = r.reopened_count + CASE WHEN r.state = 'fixed' THEN 1 ELSE 0 END, updated_at = now()`,
+        params,
+      ),
+  );
   if (previousSubmission) {
     await tx.query(
       `UPDATE ref_findings r SET last_seen_submission = $3
