@@ -171,6 +171,34 @@ describeEachBackend('ingest pipeline', (backend) => {
     expect(c.body.error!.code).toBe('IDEMPOTENCY_CONFLICT');
   });
 
+  it('filters findings by KEV, EPSS and fix availability, and refuses a filter it cannot read', async () => {
+    await submit(app, 'team/app', 'main', [{ name: 'trivy.json', content: demo('trivy-image.json') }]);
+    const all = await findings(app, 'team/app', 'limit=1000');
+    const marked = all[1]!.id as string;
+    await app.db.query(
+      `UPDATE findings SET data = data || '{"kev": {"cveId": "CVE-0000-1", "dateAdded": "2026-01-01", "dueDate": "2026-02-01"}, "epss": {"score": 0.91, "percentile": 0.99}}'::jsonb WHERE id = $1`,
+      [marked],
+    );
+    expect((await findings(app, 'team/app', 'kev=true')).map((f) => f.id)).toEqual([marked]);
+    expect((await findings(app, 'team/app', 'kev=false&limit=1000')).length).toBe(all.length - 1);
+    expect((await findings(app, 'team/app', 'epss=0.9')).map((f) => f.id)).toEqual([marked]);
+    expect(await findings(app, 'team/app', 'epss=0.95')).toEqual([]);
+    // Every finding of the demo report has a fix; one loses it.
+    const unfixed = all[2]!.id as string;
+    await app.db.query(`UPDATE findings SET data = jsonb_set(data, '{fixedVersions}', '[]'::jsonb) WHERE id = $1`, [unfixed]);
+    const withFix = await findings(app, 'team/app', 'fixAvailable=true&limit=1000');
+    const withoutFix = await findings(app, 'team/app', 'fixAvailable=false&limit=1000');
+    expect(withoutFix.map((f) => f.id)).toEqual([unfixed]);
+    expect(withFix.length).toBe(all.length - 1);
+    expect(withFix.every((f) => (f.fixedVersions as string[]).length > 0)).toBe(true);
+    expect(withoutFix.every((f) => (f.fixedVersions as string[]).length === 0)).toBe(true);
+    for (const bad of ['kev=yes', 'epss=1.5', 'fixAvailable=1', 'fixavailable=true']) {
+      const res = await app.api(`/api/v1/projects/team%2Fapp/findings?${bad}`);
+      expect(res.status).toBe(400);
+      expect(((await res.json()) as { error: { code: string } }).error.code).toBe('VALIDATION_FAILED');
+    }
+  });
+
   it('pages findings with a cursor and filters by severity', async () => {
     await submit(app, 'team/app', 'main', [
       { name: 'trivy.json', content: demo('trivy-image.json') },

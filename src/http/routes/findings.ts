@@ -1,6 +1,6 @@
 import { Router } from 'express';
 import { z } from 'zod';
-import { queryFindings } from '../../store/repositories/findings.js';
+import { queryFindings, type FindingFilter } from '../../store/repositories/findings.js';
 import { getProject } from '../../store/repositories/projects.js';
 import { authorize, identity } from '../middleware/auth.js';
 import type { AppDeps } from '../deps.js';
@@ -20,7 +20,16 @@ export const findingQuerySchema = z.object({
   cursor: one,
   new: one.pipe(z.enum(['true', 'false']).transform((v) => v === 'true').optional()),
   limit: one.pipe(z.string().regex(/^\d+$/, 'a whole number').transform(Number).pipe(z.number().int().min(1).max(1000)).optional()),
+  // The alert rules' names: in CISA KEV, EPSS score at least, a fixed version known.
+  kev: one.pipe(z.enum(['true', 'false']).transform((v) => v === 'true').optional()),
+  epss: one.pipe(z.string().regex(/^(0(\.\d+)?|1(\.0+)?)$/, 'a score from 0 to 1').transform(Number).optional()),
+  fixAvailable: one.pipe(z.enum(['true', 'false']).transform((v) => v === 'true').optional()),
 });
+
+/** The parsed query as the findings store takes it (its EPSS filter is a minimum). */
+export function findingFilterOf({ epss, ...rest }: z.output<typeof findingQuerySchema>): FindingFilter {
+  return { ...rest, epssMin: epss };
+}
 
 export function findingRoutes({ db }: AppDeps): Router {
   const router = Router();
@@ -28,8 +37,8 @@ export function findingRoutes({ db }: AppDeps): Router {
     const id = identity(res);
     const project = await getProject(db, req.params.project);
     authorize(id, 'read', project.id);
-    const filter = findingQuerySchema.parse(req.query);
-    const page = await queryFindings(db, project.id, filter);
+    // Strict: a filter with a mistyped name must not quietly answer with every finding.
+    const page = await queryFindings(db, project.id, findingFilterOf(findingQuerySchema.strict().parse(req.query)));
     res.json(page);
   });
   return router;

@@ -9,7 +9,7 @@ import { loadSubmission } from '../../ingest/submit.js';
 import { getProject } from '../../store/repositories/projects.js';
 import { authorize, identity } from '../middleware/auth.js';
 import type { AppDeps } from '../deps.js';
-import { findingQuerySchema } from './findings.js';
+import { findingFilterOf, findingQuerySchema } from './findings.js';
 import { effectiveScanConfig } from './scan-config.js';
 
 export const reportQuery = z.object({ format: z.enum(REPORT_FORMATS).default('html') });
@@ -46,8 +46,8 @@ export function reportRoutes(deps: AppDeps): Router {
     const id = identity(res);
     const project = await getProject(db, req.params.project);
     authorize(id, 'read', project.id);
-    const { format, ...filter } = projectReportQuery.parse(req.query);
-    const model = await loadProjectReport(db, project.id, filter, now(), link(`/api/v1/projects/${encodeURIComponent(project.name)}/report`));
+    const { format, ...query } = projectReportQuery.parse(req.query);
+    const model = await loadProjectReport(db, project.id, findingFilterOf(query), now(), link(`/api/v1/projects/${encodeURIComponent(project.name)}/report`));
     send(res, await renderReport(model, format, { chromium: config.chromium, gitlabSchemaVersion: (await effectiveScanConfig(db, project.id)).gitlabReportVersion }));
   });
   return router;

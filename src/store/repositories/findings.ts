@@ -127,7 +127,8 @@ function findingConditions(projectId: string, filter: FindingFilter) {
       `${filter.new ? '' : 'NOT '}EXISTS (SELECT 1 FROM occurrences o WHERE o.finding_id = f.id AND o.submission_id = ${latest} AND o.change = 'new')`,
     );
   }
-  if (filter.kev !== undefined) where.push(`${filter.kev ? '' : 'NOT '}(jsonb_typeof(f.data->'kev') = 'object')`);
+  // kev=true is the partial index's own predicate (migration 0013); false must also keep findings without the key (NULL).
+  if (filter.kev !== undefined) where.push(filter.kev ? `jsonb_typeof(f.data->'kev') = 'object'` : `jsonb_typeof(f.data->'kev') IS DISTINCT FROM 'object'`);
   if (filter.epssMin !== undefined) where.push(`COALESCE((f.data->'epss'->>'score')::float8, -1) >= ${add(filter.epssMin)}`);
   if (filter.fixAvailable !== undefined) where.push(`${filter.fixAvailable ? '' : 'NOT '}(jsonb_array_length(COALESCE(f.data->'fixedVersions', '[]'::jsonb)) > 0)`);
   return { where, params, add, join };

@@ -21,7 +21,7 @@ export const GROUPS_PER_PAGE = 50;
 const groupCache = new VersionedCache<Awaited<ReturnType<typeof groupFindings>>>(30_000, 500);
 const flag = z.enum(['true', 'false', '']).optional().transform((v) => (v ? v === 'true' : undefined));
 /** The API's filters (same names, same validation) and the page's own. */
-export const explorerQuery = findingQuerySchema.omit({ limit: true, new: true }).extend({
+export const explorerQuery = findingQuerySchema.omit({ limit: true, new: true, fixAvailable: true }).extend({
   project: z.string().max(200).optional(),
   new: flag,
   kev: flag,
