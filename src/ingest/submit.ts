@@ -10,7 +10,7 @@ import type { Database, Queryable } from '../store/db.js';
 import { ReportInput } from '../plugins/report-input.js';
 import type { ParseWarning, ScannerPlugin } from '../plugins/scanner.js';
 import { parseReport } from './parse-report.js';
-import { planMerge, type PlannedFinding } from './merge-plan.js';
+import { planMerge, type PlannedFinding, type StoredFindingRef } from './merge-plan.js';
 import { recordAliasGroups } from './alias-groups.js';
 import { audit } from '../store/audit.js';
 import { assessSubmission, mergeOccurrenceViews, type OccurrenceView, type SubmissionVerdict } from '../assess/assess.js';
@@ -276,15 +276,15 @@ export async function ingestSubmission(deps: IngestDeps, req: SubmissionRequest)
   }
 }
 
-type StoredRow = { id: string; fingerprint: string; tools: string[]; data_hash: string | null; first_seen_at: Date };
-const STORED_COLUMNS = 'id, fingerprint, tools, data_hash, first_seen_at';
+/** A stored finding the submission touches, as read under its row lock. */
+type StoredRow = StoredFindingRef & { data_hash: string | null; first_seen_at: Date };
 
 /** The merge plan, and what the store already holds of the findings it touches (their hash and first sighting). */
 async function planAgainstStore(tx: Queryable, projectId: string, incoming: { finding: Finding; reportIndex: number }[]) {
   const keyed = incoming.map((i) => ({ ...i, vulnKey: vulnerabilityKey(i.finding) }));
   const fingerprints = [...new Set(incoming.map((i) => i.finding.fingerprint))];
-  const { rows: stored } = await tx.query<StoredRow>(
-    `SELECT ${STORED_COLUMNS} FROM findings WHERE project_id = $1 AND fingerprint = ANY($2::text[])`,
+  const { rows: stored } = await tx.query<StoredFindingRef>(
+    `SELECT id, fingerprint, tools FROM findings WHERE project_id = $1 AND fingerprint = ANY($2::text[])`,
     [projectId, fingerprints],
   );
   const keys = [...new Set(keyed.map((i) => i.vulnKey).filter((k): k is string => !!k))];
@@ -297,7 +297,7 @@ async function planAgainstStore(tx: Queryable, projectId: string, incoming: { fi
   const storedIds = new Set(stored.map((s) => s.id));
   const aliasFindingIds = [...new Set(aliasRows.map((r) => r.finding_id))].filter((id) => !storedIds.has(id));
   if (aliasFindingIds.length) {
-    const { rows } = await tx.query<StoredRow>(`SELECT ${STORED_COLUMNS} FROM findings WHERE id = ANY($1::uuid[])`, [aliasFindingIds]);
+    const { rows } = await tx.query<StoredFindingRef>(`SELECT id, fingerprint, tools FROM findings WHERE id = ANY($1::uuid[])`, [aliasFindingIds]);
     stored.push(...rows);
   }
   const plan = planMerge(
@@ -310,7 +310,7 @@ async function planAgainstStore(tx: Queryable, projectId: string, incoming: { fi
   // until COMMIT, so an occurrence that leans on its finding's data (NULL) leans on what it reported.
   const touched = plan.findings.filter((f) => !f.isNewToProject).map((f) => f.id);
   const { rows: locked } = touched.length
-    ? await tx.query<StoredRow>(`SELECT ${STORED_COLUMNS} FROM findings WHERE id = ANY($1::uuid[]) ORDER BY id FOR NO KEY UPDATE`, [touched])
+    ? await tx.query<StoredRow>(`SELECT id, fingerprint, tools, data_hash, first_seen_at FROM findings WHERE id = ANY($1::uuid[]) ORDER BY id FOR NO KEY UPDATE`, [touched])
     : { rows: [] };
   return {
     ...plan,
@@ -322,12 +322,12 @@ async function planAgainstStore(tx: Queryable, projectId: string, incoming: { fi
 /**
  * Rows per statement. Every write passes its rows as parallel arrays unnested by the server (one
  * statement per batch, no per-row queries, no giant JSON document to parse — jsonb stops at 255 MB),
- * so memory and parameter size stay bounded whatever the report size.
+ * so memory and parameter size stay bounded whatever the report size. A batch's JSON documents travel
+ * as ONE text parameter, newline-separated (JSON.stringify escapes every control character, so a
+ * newline never occurs inside one): the server splits it with string_to_array, and the client skips
+ * pg's per-element array escaping of multi-megabyte strings (it dominated the profile).
  */
 const BATCH_ROWS = 5_000;
-// JSON documents travel as ONE text parameter, newline-separated (JSON.stringify escapes every control
-// character, so a newline never occurs inside one): the server splits it with string_to_array, and the
-// client skips pg's per-element array escaping of multi-megabyte strings (it dominated the profile).
 
 /**
  * Writes items batch by batch, preparing the next batch's parameters (JSON, hashes, arrays: CPU) while
@@ -354,9 +354,10 @@ const dataHash = (json: string) => oneShotHash('sha1', json, 'base64url');
 
 /**
  * Writes the project's findings and returns when each was first seen (the stored date for those
- * already known). A stored finding whose data hash and tools are unchanged (as read
- * under its row lock, planAgainstStore) is not sent at all — most of a re-submission: the row, its
- * indexes and its trigram entries stay as they are. The statement checks again, for its own sake.
+ * already known). A stored finding whose data hash and tools are unchanged (as read under its row
+ * lock, planAgainstStore) is not sent at all — most of a re-submission: the row, its indexes and its
+ * trigram entries stay as they are. Every stored finding that is sent has changed, so the upsert
+ * needs no condition of its own.
  */
 async function writeFindings(
   tx: Queryable,
@@ -406,7 +407,6 @@ async function writeFindings(
            vuln_key = COALESCE(f.vuln_key, EXCLUDED.vuln_key),
            tools = ARRAY(SELECT DISTINCT t FROM unnest(f.tools || EXCLUDED.tools) AS t ORDER BY t),
            data = EXCLUDED.data, data_hash = EXCLUDED.data_hash
-         WHERE f.data_hash IS DISTINCT FROM EXCLUDED.data_hash OR NOT f.tools @> EXCLUDED.tools
          RETURNING id, first_seen_at`,
         params,
       );
