@@ -1,6 +1,7 @@
 // Synthetic scanner reports in the tools' real formats (Trivy JSON v2, Semgrep JSON, SARIF 2.1.0,
 // Xray summary v2), of any size, for the benchmark and the reliability tests. Deterministic: the
 // same n gives the same bytes; every finding is distinct (package/version/CVE or rule/path/line).
+import { closeSync, openSync, writeSync } from 'node:fs';
 
 const SEVERITIES = ['CRITICAL', 'HIGH', 'MEDIUM', 'LOW'] as const;
 
@@ -94,4 +95,58 @@ export function xraySummary(n: number): string {
   return JSON.stringify({
     artifacts: [{ general: { name: 'bench/app:1.0', path: 'default/docker-local/bench/app/1.0/', pkg_type: 'Docker', sha256: 'c'.repeat(64), component_id: 'bench/app:1.0' }, issues, licenses: [] }],
   });
+}
+
+/**
+ * A Trivy v2 report of about `targetBytes` bytes written straight to `path` (never held whole), with
+ * advisory-sized vulnerabilities (a paragraph of description, several references: ~1.5 KB each, as
+ * real Trivy output has). Returns the number of vulnerabilities and the bytes written.
+ */
+export function writeLargeTrivyReport(path: string, targetBytes: number): { findings: number; bytes: number } {
+  const fd = openSync(path, 'w');
+  const image = 'registry.example.com/bench/big:1.0';
+  const head = JSON.stringify({ SchemaVersion: 2, CreatedAt: '2026-11-20T10:00:00Z', ArtifactName: image, ArtifactType: 'container_image', Metadata: { OS: { Family: 'debian', Name: '12.5' }, RepoTags: [image] } });
+  let bytes = writeSync(fd, `${head.slice(0, -1)},"Results":[{"Target":"${image} (debian 12.5)","Class":"os-pkgs","Type":"debian","Vulnerabilities":[`);
+  const paragraph = 'A crafted input reaching the parser can corrupt memory, which an attacker may use to execute code in the context of the process or to cause a denial of service. ';
+  let i = 0;
+  while (bytes < targetBytes - 1024) {
+    const parts: string[] = [];
+    for (let k = 0; k < 1_000; k++, i++) {
+      const pkg = `libbig${Math.floor(i / 8)}`;
+      const id = `CVE-${2015 + (i % 10)}-${String(100000 + i)}`;
+      parts.push(
+        JSON.stringify({
+          VulnerabilityID: id,
+          PkgID: `${pkg}@2.${i % 9}.1-1`,
+          PkgName: pkg,
+          PkgIdentifier: { PURL: `pkg:deb/debian/${pkg}@2.${i % 9}.1-1?distro=debian-12.5` },
+          InstalledVersion: `2.${i % 9}.1-1`,
+          FixedVersion: i % 4 === 0 ? '' : `2.${i % 9}.2-1`,
+          Status: i % 4 === 0 ? 'affected' : 'fixed',
+          Layer: { DiffID: `sha256:${(i % 16).toString(16).repeat(64)}` },
+          SeveritySource: 'nvd',
+          PrimaryURL: `https://avd.aquasec.com/nvd/${id.toLowerCase()}`,
+          DataSource: { ID: 'debian', Name: 'Debian Security Tracker', URL: 'https://salsa.debian.org/security-tracker-team/security-tracker' },
+          Title: `${pkg}: memory corruption in the parser of ${pkg} (${i})`,
+          Description: `${paragraph}${paragraph}${paragraph}Affected: ${pkg} before 2.${i % 9}.2.`,
+          Severity: SEVERITIES[i % 4],
+          CweIDs: [`CWE-${119 + (i % 20)}`],
+          CVSS: { nvd: { V3Vector: 'CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H', V3Score: 9.8 - (i % 40) / 10 }, redhat: { V3Vector: 'CVSS:3.1/AV:L/AC:L/PR:L/UI:N/S:U/C:H/I:H/A:H', V3Score: 7.8 } },
+          References: [
+            `https://access.redhat.com/security/cve/${id}`,
+            `https://nvd.nist.gov/vuln/detail/${id}`,
+            `https://security-tracker.debian.org/tracker/${id}`,
+            `https://ubuntu.com/security/notices/USN-${6000 + (i % 900)}-1`,
+            `https://www.cve.org/CVERecord?id=${id}`,
+          ],
+          PublishedDate: '2024-03-01T15:15:07.593Z',
+          LastModifiedDate: '2024-06-10T17:16:14.000Z',
+        }),
+      );
+    }
+    bytes += writeSync(fd, (i > 1_000 ? ',' : '') + parts.join(','));
+  }
+  bytes += writeSync(fd, ']}]}');
+  closeSync(fd);
+  return { findings: i, bytes };
 }

@@ -156,7 +156,7 @@ function startBackground(db: Database, config: Config, log: Logger, { secrets, o
   const worker = startWorker(
     db,
     {
-      [INGEST_QUEUE]: createIngestHandler({ db, scanners }),
+      [INGEST_QUEUE]: createIngestHandler({ db, scanners, streamAbove: config.streamIngestAbove }),
       [DELIVER_QUEUE]: createDeliveryHandler({ db, notifiers, connections, secrets, outbound, log, chromium: config.chromium }),
       [ESCALATE_QUEUE]: createEscalationHandler(db),
       [XRAY_SCAN_QUEUE]: createXrayScanHandler({ db, scanners, secrets, outbound, log }),

@@ -2,7 +2,7 @@
 // the exceptions in force, and the effective policy → a verdict. Reads only, so dry runs reuse it.
 import type { Finding } from '../domain/finding.js';
 import { matchExceptions, type StoredException } from '../domain/exceptions.js';
-import { evaluatePolicy, type AppliedException, type AssessedFinding, type Verdict } from '../domain/policy/evaluate.js';
+import { PolicyEvaluation, type AppliedException, type AssessedFinding, type Verdict } from '../domain/policy/evaluate.js';
 import type { Policy } from '../domain/policy/schema.js';
 import { mergeFindingViews, withFingerprint } from '../domain/merge.js';
 import { DEFAULT_DATA_OPTIONS, dataFreshness, enrichFindings } from '../data/index.js';
@@ -132,32 +132,67 @@ export interface AssessOptions {
 
 export async function assessSubmission(q: Queryable, o: AssessOptions): Promise<SubmissionVerdict> {
   const findings = o.findings ?? (await submissionFindings(q, o.submissionId)).findings;
-  const exceptions = await loadExceptions(q, o.projectId);
-  // "new" was decided at ingest against the baseline: a merge request's target branch, else the ref itself.
-  const assessed: AssessedFinding[] = [];
-  for (const f of findings.values()) {
-    const isNew = f.change === 'new' || f.change === 'reopened';
-    const match = matchExceptions(exceptions, f.finding, o.now);
-    assessed.push({
-      finding: f.finding,
-      sources: f.sources,
-      isNew,
-      firstSeenAt: f.firstSeenAt,
-      ...(match.active ? { exception: toApplied(match.active) } : {}),
-      expiredExceptions: match.expired.map(toApplied),
-    });
+  const assessment = await SubmissionAssessment.begin(q, o);
+  await assessment.add(findings.values());
+  return assessment.finish();
+}
+
+/**
+ * One submission's assessment, fed a batch of findings at a time: ingest of a streamed report adds
+ * each window of findings as it is written, without holding them all. Exceptions are loaded once.
+ */
+export class SubmissionAssessment {
+  readonly #q: Queryable;
+  readonly #o: Omit<AssessOptions, 'findings'>;
+  readonly #exceptions: StoredException[];
+  readonly #policy: PolicyEvaluation;
+
+  private constructor(q: Queryable, o: Omit<AssessOptions, 'findings'>, exceptions: StoredException[]) {
+    this.#q = q;
+    this.#o = o;
+    this.#exceptions = exceptions;
+    this.#policy = new PolicyEvaluation(o.policy.policy, { now: o.now, toolsRun: o.toolsRun, dataUpdatedAt: o.dataUpdatedAt });
   }
-  await enrich(q, o.projectId, assessed);
-  const verdict = evaluatePolicy(o.policy.policy, assessed, { now: o.now, toolsRun: o.toolsRun, dataUpdatedAt: o.dataUpdatedAt });
-  // No verdict hides how old its data is: ScanHub's own sources travel with it.
-  const data = [
-    ...(await dataFreshness(q, o.now)).map((f) => ({ source: f.source, version: f.version, checkedAt: f.checkedAt, ageDays: f.ageDays, stale: f.stale })),
-    ...(await scannerDatabaseAges(q, o.now, DEFAULT_DATA_OPTIONS.staleAfterMs)),
-  ];
-  return {
-    ...verdict,
-    data,
-    policy: { id: o.policy.id, version: o.policy.version, origin: o.policy.origin },
-    baseline: { ref: o.targetRef ?? o.ref, submissionId: o.targetRef ? await latestSubmission(q, o.projectId, o.targetRef) : null },
-  };
+
+  static async begin(q: Queryable, o: Omit<AssessOptions, 'findings'>): Promise<SubmissionAssessment> {
+    return new SubmissionAssessment(q, o, await loadExceptions(q, o.projectId));
+  }
+
+  /** Matches exceptions, enriches (KEV/EPSS, onto the stored findings too) and counts against the rules. */
+  async add(findings: Iterable<SubmissionFinding>): Promise<void> {
+    // "new" was decided at ingest against the baseline: a merge request's target branch, else the ref itself.
+    const assessed: AssessedFinding[] = [];
+    for (const f of findings) {
+      const isNew = f.change === 'new' || f.change === 'reopened';
+      const match = matchExceptions(this.#exceptions, f.finding, this.#o.now);
+      assessed.push({
+        finding: f.finding,
+        sources: f.sources,
+        isNew,
+        firstSeenAt: f.firstSeenAt,
+        ...(match.active ? { exception: toApplied(match.active) } : {}),
+        expiredExceptions: match.expired.map(toApplied),
+      });
+    }
+    await enrich(this.#q, this.#o.projectId, assessed);
+    this.#policy.add(assessed);
+  }
+
+  /** The verdict; `dataUpdatedAt` when it was only known once every report was read (ingest). */
+  async finish(dataUpdatedAt?: Date): Promise<SubmissionVerdict> {
+    const q = this.#q;
+    const o = this.#o;
+    const verdict = this.#policy.finish(dataUpdatedAt ?? o.dataUpdatedAt);
+    // No verdict hides how old its data is: ScanHub's own sources travel with it.
+    const data = [
+      ...(await dataFreshness(q, o.now)).map((f) => ({ source: f.source, version: f.version, checkedAt: f.checkedAt, ageDays: f.ageDays, stale: f.stale })),
+      ...(await scannerDatabaseAges(q, o.now, DEFAULT_DATA_OPTIONS.staleAfterMs)),
+    ];
+    return {
+      ...verdict,
+      data,
+      policy: { id: o.policy.id, version: o.policy.version, origin: o.policy.origin },
+      baseline: { ref: o.targetRef ?? o.ref, submissionId: o.targetRef ? await latestSubmission(q, o.projectId, o.targetRef) : null },
+    };
+  }
 }

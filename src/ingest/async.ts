@@ -1,15 +1,18 @@
 // Asynchronous ingestion: the API stores the request and its report bytes and answers 202 with the
 // submission's id; a worker (any instance with role worker or all) ingests it through the same
-// ingestSubmission, under that id, in one transaction. A worker killed mid-ingest leaves nothing
+// ingestSubmission — or, above SCANHUB_STREAM_INGEST_ABOVE, ingestStoredSubmission, which reads the
+// stored chunks as a stream — under that id, in one transaction. A worker killed mid-ingest leaves nothing
 // behind but its lease: the job is taken up again and the submission completes once (the id makes a
 // second run a replay). A report that cannot be read fails the upload with the reason, kept for GET.
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { AppError, ReportFormatError } from '../errors.js';
 import type { Job, JobHandler } from '../jobs/queue.js';
 import { enqueue } from '../jobs/queue.js';
 import type { ScannerPlugin } from '../plugins/scanner.js';
 import type { Database, Queryable } from '../store/db.js';
-import { ingestSubmission, type SubmissionRequest, type UploadedReport } from './submit.js';
+import { ingestSubmission, type RequestFields, type SubmissionRequest, type UploadedReport } from './submit.js';
+import { ingestStoredSubmission, type StoredReport } from './submit-stream.js';
+import { decodeUploadFile, rechunk } from './upload.js';
 
 export const INGEST_QUEUE = 'ingest.submission';
 
@@ -25,8 +28,29 @@ export interface PendingUpload {
   createdAt: string;
 }
 
-/** Stores the upload and queues its ingestion; a repeated Idempotency-Key returns the first upload's id. */
-export async function queueSubmission(db: Database, req: SubmissionRequest): Promise<{ id: string; duplicate: boolean }> {
+/** A report to queue: in memory, or a file on disk read (and inflated) as it is stored. */
+export type QueuedReport = { filename: string; tool?: string | undefined } & ({ content: Buffer } | { path: string });
+
+/** Stores one report as chunks; returns its decoded size and SHA-256 (what idempotency compares). */
+async function storeReport(tx: Queryable, uploadId: string, idx: number, report: QueuedReport, maxSize: number): Promise<void> {
+  await tx.query(`INSERT INTO submission_upload_reports (upload_id, idx, filename, tool) VALUES ($1, $2, $3, $4)`, [uploadId, idx, report.filename, report.tool ?? null]);
+  const digest = createHash('sha256');
+  let size = 0;
+  let seq = 0;
+  const source = 'content' in report ? [report.content] : decodeUploadFile(report.path, report.filename, maxSize);
+  for await (const chunk of rechunk(source)) {
+    digest.update(chunk);
+    size += chunk.length;
+    await tx.query(`INSERT INTO submission_upload_chunks (upload_id, idx, seq, content) VALUES ($1, $2, $3, $4)`, [uploadId, idx, seq++, chunk]);
+  }
+  await tx.query(`UPDATE submission_upload_reports SET size = $3, sha256 = $4 WHERE upload_id = $1 AND idx = $2`, [uploadId, idx, size, digest.digest('hex')]);
+}
+
+/**
+ * Stores the upload and queues its ingestion; a repeated Idempotency-Key returns the first upload's
+ * id. Reports are stored a chunk at a time: a file on disk is never read whole.
+ */
+export async function queueSubmission(db: Database, req: RequestFields & { reports: QueuedReport[] }, maxSize = Infinity): Promise<{ id: string; duplicate: boolean }> {
   const request: StoredRequest = { ref: req.ref, commit: req.commit, idempotencyKey: req.idempotencyKey, targetRef: req.targetRef, actor: req.actor, source: req.source };
   return db.transaction(async (tx) => {
     if (req.idempotencyKey) {
@@ -35,9 +59,7 @@ export async function queueSubmission(db: Database, req: SubmissionRequest): Pro
     }
     const id = req.id ?? randomUUID();
     await tx.query(`INSERT INTO submission_uploads (id, project_id, request) VALUES ($1, $2, $3)`, [id, req.projectId, JSON.stringify(request)]);
-    for (const [idx, report] of req.reports.entries()) {
-      await tx.query(`INSERT INTO submission_upload_reports (upload_id, idx, filename, tool, content) VALUES ($1, $2, $3, $4, $5)`, [id, idx, report.filename, report.tool ?? null, report.content]);
-    }
+    for (const [idx, report] of req.reports.entries()) await storeReport(tx, id, idx, report, maxSize);
     await enqueue(tx, INGEST_QUEUE, { uploadId: id }, { dedupeKey: id, maxAttempts: 5 });
     return { id, duplicate: false };
   });
@@ -53,7 +75,38 @@ export async function loadPendingUpload(q: Queryable, id: string): Promise<Pendi
   return r && { id: r.id, projectId: r.project_id, ref: r.request.ref, commit: r.request.commit ?? null, state: r.state, error: r.error, createdAt: new Date(r.created_at).toISOString() };
 }
 
-export function createIngestHandler(deps: { db: Database; scanners: readonly ScannerPlugin[] }): JobHandler {
+/** Uploads up to this size (all reports together) are ingested in memory; above, streamed (submit-stream.ts). */
+export const DEFAULT_STREAM_ABOVE = 64 * 1024 * 1024;
+
+/** One stored report's bytes, a chunk at a time (a row stored before chunking is its one chunk). */
+async function* storedChunks(q: Queryable, uploadId: string, idx: number): AsyncGenerator<Buffer> {
+  const { rows: legacy } = await q.query<{ content: Uint8Array | null }>(`SELECT content FROM submission_upload_reports WHERE upload_id = $1 AND idx = $2`, [uploadId, idx]);
+  if (legacy[0]?.content) {
+    yield* rechunk([asBuffer(legacy[0].content)]);
+    return;
+  }
+  for (let seq = 0; ; seq++) {
+    const { rows } = await q.query<{ content: Uint8Array }>(`SELECT content FROM submission_upload_chunks WHERE upload_id = $1 AND idx = $2 AND seq = $3`, [uploadId, idx, seq]);
+    if (!rows[0]) return;
+    yield asBuffer(rows[0].content);
+  }
+}
+
+const asBuffer = (b: Uint8Array) => (Buffer.isBuffer(b) ? b : Buffer.from(b.buffer, b.byteOffset, b.byteLength));
+
+async function wholeReport(q: Queryable, uploadId: string, idx: number): Promise<Buffer> {
+  const parts: Buffer[] = [];
+  for await (const chunk of storedChunks(q, uploadId, idx)) parts.push(chunk);
+  return Buffer.concat(parts);
+}
+
+async function digestOf(q: Queryable, uploadId: string, idx: number): Promise<Buffer> {
+  const h = createHash('sha256');
+  for await (const chunk of storedChunks(q, uploadId, idx)) h.update(chunk);
+  return h.digest();
+}
+
+export function createIngestHandler(deps: { db: Database; scanners: readonly ScannerPlugin[]; streamAbove?: number | undefined }): JobHandler {
   return async (job: Job) => {
     const uploadId = String(job.payload.uploadId);
     const { rows } = await deps.db.query<{ project_id: string; request: StoredRequest }>(
@@ -62,11 +115,32 @@ export function createIngestHandler(deps: { db: Database; scanners: readonly Sca
     );
     const upload = rows[0];
     if (!upload) return { uploadId, skipped: 'gone or failed' };
-    const reports = (
-      await deps.db.query<{ filename: string; tool: string | null; content: Buffer | Uint8Array }>(`SELECT filename, tool, content FROM submission_upload_reports WHERE upload_id = $1 ORDER BY idx`, [uploadId])
-    ).rows.map((r): UploadedReport => ({ filename: r.filename, tool: r.tool ?? undefined, content: Buffer.from(r.content) }));
+    const stored = (
+      await deps.db.query<{ idx: number; filename: string; tool: string | null; size: string | number | null; sha256: string | null }>(
+        `SELECT idx, filename, tool, COALESCE(size, length(content)) AS size, sha256 FROM submission_upload_reports WHERE upload_id = $1 ORDER BY idx`,
+        [uploadId],
+      )
+    ).rows;
+    const request = { ...upload.request, projectId: upload.project_id, id: uploadId };
+    const ingestDeps = { db: deps.db, scanners: deps.scanners };
     try {
-      const result = await ingestSubmission({ db: deps.db, scanners: deps.scanners }, { ...upload.request, projectId: upload.project_id, id: uploadId, reports });
+      const total = stored.reduce((n, r) => n + Number(r.size), 0);
+      let result;
+      if (total > (deps.streamAbove ?? DEFAULT_STREAM_ABOVE)) {
+        // Too large to hold whole: read back a chunk at a time, inside the ingest transaction.
+        const reports = await Promise.all(stored.map(async (r): Promise<StoredReport> => ({
+          filename: r.filename,
+          tool: r.tool ?? undefined,
+          size: Number(r.size),
+          sha256: r.sha256 ? Buffer.from(r.sha256, 'hex') : await digestOf(deps.db, uploadId, r.idx),
+          chunks: (q) => storedChunks(q, uploadId, r.idx),
+        })));
+        result = await ingestStoredSubmission(ingestDeps, { ...request, reports });
+      } else {
+        const reports: UploadedReport[] = [];
+        for (const r of stored) reports.push({ filename: r.filename, tool: r.tool ?? undefined, content: await wholeReport(deps.db, uploadId, r.idx) });
+        result = await ingestSubmission(ingestDeps, { ...request, reports });
+      }
       await deps.db.query(`DELETE FROM submission_uploads WHERE id = $1`, [uploadId]);
       return { submissionId: result.id, replayed: result.replayed };
     } catch (error) {

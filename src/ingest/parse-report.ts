@@ -5,7 +5,7 @@ import { normaliseFinding } from './normalise.js';
 import { fingerprint, sha256Hex } from '../domain/identity.js';
 import { pointer } from '../plugins/parse-helpers.js';
 import type { ReportInput } from '../plugins/report-input.js';
-import type { ParseWarning, ScannerPlugin } from '../plugins/scanner.js';
+import type { ParseOutput, ParseWarning, ScannerPlugin } from '../plugins/scanner.js';
 
 export interface ParsedReport {
   tool: string;
@@ -41,10 +41,11 @@ function describeInput(input: ReportInput): string {
 }
 
 /**
- * Parses one report with the named tool's plugin, or the detected one. Throws ReportFormatError
- * (REPORT_FORMAT_UNKNOWN / REPORT_TOOL_MISMATCH / REPORT_MALFORMED) or AppError(UNKNOWN_TOOL).
+ * The plugin that reads this report: the named tool's (if the report is in its format) or the
+ * detected one. Throws ReportFormatError (REPORT_FORMAT_UNKNOWN / REPORT_TOOL_MISMATCH /
+ * REPORT_MALFORMED) or AppError(UNKNOWN_TOOL).
  */
-export function parseReport(plugins: readonly ScannerPlugin[], input: ReportInput, toolId?: string): ParsedReport {
+export function choosePlugin(plugins: readonly ScannerPlugin[], input: ReportInput, toolId?: string): ScannerPlugin {
   let plugin: ScannerPlugin | undefined;
   if (toolId) {
     plugin = plugins.find((p) => p.id === toolId);
@@ -62,26 +63,33 @@ export function parseReport(plugins: readonly ScannerPlugin[], input: ReportInpu
         details: { tool: plugin.id, ...(looksLike ? { looksLike: looksLike.plugin.id } : {}) },
       });
     }
-  } else {
-    if (input.syntax === 'empty') throw new ReportFormatError(`${describeInput(input)} is empty.`, { pointer: '', code: 'REPORT_FORMAT_UNKNOWN' });
-    plugin = detectTool(plugins, input)?.plugin;
-    if (!plugin) {
-      if (input.syntax === 'json') input.json(); // a JSON syntax error is more useful than "unknown"
-      if (input.syntax === 'xml') input.xml();
-      throw new ReportFormatError(`${describeInput(input)} is in no supported format.`, {
-        code: 'REPORT_FORMAT_UNKNOWN',
-        details: { supported: supportedFormats(plugins) },
-      });
-    }
+    return plugin;
   }
-  const output = plugin.parse(input);
-  const warnings = [...output.warnings];
+  if (input.syntax === 'empty') throw new ReportFormatError(`${describeInput(input)} is empty.`, { pointer: '', code: 'REPORT_FORMAT_UNKNOWN' });
+  plugin = detectTool(plugins, input)?.plugin;
+  if (!plugin) {
+    if (input.syntax === 'json') input.json(); // a JSON syntax error is more useful than "unknown"
+    if (input.syntax === 'xml') input.xml();
+    throw new ReportFormatError(`${describeInput(input)} is in no supported format.`, {
+      code: 'REPORT_FORMAT_UNKNOWN',
+      details: { supported: supportedFormats(plugins) },
+    });
+  }
+  return plugin;
+}
+
+/**
+ * The plugin's items as findings: normalised and fingerprinted (not yet told apart when the same
+ * code repeats: disambiguateRepeatedCode, over the whole report). An item that cannot be normalised
+ * is skipped with a warning; `firstIndex` numbers items when a report is read in parts.
+ */
+export function normaliseOutput(pluginId: string, output: ParseOutput, warnings: ParseWarning[], firstIndex = 0): Finding[] {
   const findings: Finding[] = [];
   output.findings.forEach((raw, index) => {
-    const checked = normaliseFinding(raw, { tool: plugin.id, toolVersion: output.toolVersion });
+    const checked = normaliseFinding(raw, { tool: pluginId, toolVersion: output.toolVersion });
     if (!checked.ok) {
       // A plugin bug or an item we could not make sense of: say so, keep the rest.
-      warnings.push({ pointer: pointer('findings', index), message: `Skipped an item: ${checked.reason}` });
+      warnings.push({ pointer: pointer('findings', firstIndex + index), message: `Skipped an item: ${checked.reason}` });
       return;
     }
     // The normalised finding is a fresh object: it takes its fingerprint in place rather than being copied again.
@@ -89,6 +97,18 @@ export function parseReport(plugins: readonly ScannerPlugin[], input: ReportInpu
     f.fingerprint = fingerprint(checked.finding);
     findings.push(f);
   });
+  return findings;
+}
+
+/**
+ * Parses one report with the named tool's plugin, or the detected one. Throws ReportFormatError
+ * (REPORT_FORMAT_UNKNOWN / REPORT_TOOL_MISMATCH / REPORT_MALFORMED) or AppError(UNKNOWN_TOOL).
+ */
+export function parseReport(plugins: readonly ScannerPlugin[], input: ReportInput, toolId?: string): ParsedReport {
+  const plugin = choosePlugin(plugins, input, toolId);
+  const output = plugin.parse(input);
+  const warnings = [...output.warnings];
+  const findings = normaliseOutput(plugin.id, output, warnings);
   disambiguateRepeatedCode(findings);
   return {
     tool: plugin.id,
@@ -106,7 +126,7 @@ export function parseReport(plugins: readonly ScannerPlugin[], input: ReportInpu
  * place (by line) gets "#k" mixed into its fingerprint, as Semgrep's own fingerprints do, so that
  * they stay distinct findings. A result repeated at the same line stays an exact duplicate.
  */
-function disambiguateRepeatedCode(findings: Finding[]): void {
+export function disambiguateRepeatedCode(findings: Finding[]): void {
   const groups = new Map<string, Finding[]>();
   for (const f of findings) {
     if (f.category === 'vulnerability' || f.toolFingerprint) continue;

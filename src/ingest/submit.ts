@@ -1,6 +1,8 @@
 // The ingest pipeline for one submission: parse every report (no I/O), then in ONE transaction
 // merge into the project's findings, classify against the ref's history and record the result.
 // A failure anywhere leaves nothing behind; the same idempotency key twice yields one result.
+// The steps after parsing work on a window of findings (WindowWriter): a report held in memory is
+// one window; one too large to hold is read back from staging window by window (submit-stream.ts).
 import { createHash, hash as oneShotHash, randomUUID } from 'node:crypto';
 import { AppError, ReportFormatError } from '../errors.js';
 import type { Finding } from '../domain/finding.js';
@@ -13,7 +15,7 @@ import { parseReport } from './parse-report.js';
 import { planMerge, type PlannedFinding, type StoredFindingRef } from './merge-plan.js';
 import { recordAliasGroups } from './alias-groups.js';
 import { audit } from '../store/audit.js';
-import { assessSubmission, mergeOccurrenceViews, type OccurrenceView, type SubmissionVerdict } from '../assess/assess.js';
+import { mergeOccurrenceViews, SubmissionAssessment, type OccurrenceView, type SubmissionVerdict } from '../assess/assess.js';
 import { effectivePolicy } from '../assess/policies.js';
 import { recordSubmissionEvents } from '../store/events.js';
 import { findingsIngested, ingestDuration, submissionsIngested } from '../observability/metrics.js';
@@ -85,12 +87,13 @@ export interface IngestDeps {
   now?: (() => Date) | undefined;
 }
 
-function requestHash(req: SubmissionRequest): string {
+/** The request's identity for idempotency: its ref and commit, and each report's name, tool and SHA-256. */
+export function requestHash(req: RequestFields, reports: readonly { filename: string; tool?: string | undefined; sha256: Buffer }[]): string {
   const h = createHash('sha256');
   h.update(JSON.stringify([req.ref, req.commit ?? null, req.targetRef ?? null]));
-  for (const r of req.reports) {
+  for (const r of reports) {
     h.update(JSON.stringify([r.filename, r.tool ?? null]));
-    h.update(createHash('sha256').update(r.content).digest());
+    h.update(r.sha256);
   }
   return h.digest('hex');
 }
@@ -137,7 +140,7 @@ export async function loadSubmission(q: Queryable, id: string): Promise<Submissi
   return rows[0] ? toResult(rows[0], false) : undefined;
 }
 
-async function findReplay(q: Queryable, req: SubmissionRequest, hash: string): Promise<SubmissionResult | undefined> {
+async function findReplay(q: Queryable, req: RequestFields, hash: string): Promise<SubmissionResult | undefined> {
   if (!req.idempotencyKey && !req.id) return undefined;
   const { rows } = await q.query<SubmissionRow>(
     `SELECT ${SUBMISSION_COLUMNS} FROM submissions
@@ -175,104 +178,168 @@ export function parseSubmissionReports(scanners: readonly ScannerPlugin[], repor
 }
 
 export async function ingestSubmission(deps: IngestDeps, req: SubmissionRequest): Promise<SubmissionResult> {
-  if (req.id !== undefined && !/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(req.id)) {
-    throw new AppError('VALIDATION_FAILED', 'The submission id must be a UUID.');
-  }
-  const hash = requestHash(req);
-  const replay = await findReplay(deps.db, req, hash);
-  if (replay) return replay;
-
-  const stopTimer = ingestDuration.startTimer();
-  const parsed = parseSubmissionReports(deps.scanners, req.reports);
-  const tools = [...new Set(parsed.map((p) => p.parsed.tool))].sort();
-  const incoming = parsed.flatMap((p, reportIndex) => p.parsed.findings.map((finding) => ({ finding, reportIndex })));
-
-  try {
+  const hash = requestHash(req, req.reports.map((r) => ({ ...r, sha256: createHash('sha256').update(r.content).digest() })));
+  return ingestOnce(deps, req, hash, async () => {
+    const parsed = parseSubmissionReports(deps.scanners, req.reports);
+    const tools = [...new Set(parsed.map((p) => p.parsed.tool))].sort();
+    const incoming = parsed.flatMap((p, reportIndex) => p.parsed.findings.map((finding) => ({ finding, reportIndex })));
     const result = await deps.db.transaction(async (tx) => {
-      // Serialise submissions to one ref: the row lock makes "previous submission" well defined.
-      await tx.query(`INSERT INTO refs (project_id, ref) VALUES ($1, $2) ON CONFLICT DO NOTHING`, [req.projectId, req.ref]);
-      const { rows: refRows } = await tx.query<{ last_submission_id: string | null }>(
-        `SELECT last_submission_id FROM refs WHERE project_id = $1 AND ref = $2 FOR UPDATE`,
-        [req.projectId, req.ref],
-      );
-      const previousSubmission = refRows[0]?.last_submission_id ?? null;
-
-      const submissionId = req.id ?? randomUUID();
-      const plan = await planAgainstStore(tx, req.projectId, incoming);
-      const duplicatesByReport = new Map<number, number>();
-      for (const f of plan.findings) {
-        for (const o of f.occurrences.values()) {
-          if (o.duplicates > 1) duplicatesByReport.set(o.reportIndex, (duplicatesByReport.get(o.reportIndex) ?? 0) + o.duplicates - 1);
-        }
-      }
+      const run = await beginSubmission(tx, deps, req, hash, tools);
+      await run.writer.addWindow(incoming);
       const reports: ReportSummary[] = parsed.map((p, i) => ({
         filename: p.upload.filename,
         tool: p.parsed.tool,
         format: p.parsed.format,
         toolVersion: p.parsed.toolVersion,
         findings: p.parsed.findings.length,
-        duplicatesMerged: duplicatesByReport.get(i) ?? 0,
+        duplicatesMerged: run.writer.duplicatesByReport.get(i) ?? 0,
         warnings: p.parsed.warnings,
         dbUpdatedAt: p.parsed.dbUpdatedAt,
         target: p.parsed.target,
       }));
-
-      await tx.query(
-        `INSERT INTO submissions (id, project_id, ref, commit_sha, status, idempotency_key, request_hash, tools, reports, counts, source)
-         VALUES ($1, $2, $3, $4, 'completed', $5, $6, $7, $8, '{}'::jsonb, $9)`,
-        [submissionId, req.projectId, req.ref, req.commit ?? null, req.idempotencyKey ?? null, hash, tools, JSON.stringify(reports), req.source ? JSON.stringify(req.source) : null],
-      );
-      const firstSeen = await writeFindings(tx, req.projectId, plan);
-      const { counts, changes } = await classifyAgainstRef(tx, { projectId: req.projectId, ref: req.ref, targetRef: req.targetRef, submissionId, previousSubmission, tools }, plan.findings);
-      await recordAliasGroups(tx, plan.findings.map((f) => [...f.aliases]), tools.join(','));
-      const now = deps.now?.() ?? new Date();
-      const policy = await effectivePolicy(tx, req.projectId);
-      const dates = reports.map((r) => (r.dbUpdatedAt ? new Date(r.dbUpdatedAt) : undefined)).filter((d): d is Date => !!d && !Number.isNaN(d.getTime()));
-      const verdict = await assessSubmission(tx, {
-        projectId: req.projectId,
-        submissionId,
-        ref: req.ref,
-        targetRef: req.targetRef,
-        toolsRun: tools,
-        dataUpdatedAt: dates.length ? new Date(Math.min(...dates.map((d) => d.getTime()))) : undefined,
-        policy,
-        now,
-        findings: mergeOccurrenceViews(occurrenceViews(plan.findings, changes, firstSeen)),
-      });
-      // The scanners' own database dates, as their reports state them (Trivy/Grype DB build, Dependency-Check data).
-      for (const r of reports) {
-        if (!r.dbUpdatedAt || Number.isNaN(Date.parse(r.dbUpdatedAt))) continue;
-        const ageMs = now.getTime() - Date.parse(r.dbUpdatedAt);
-        (verdict.data ??= []).push({ source: `${r.tool} database`, version: r.toolVersion ?? null, checkedAt: new Date(r.dbUpdatedAt).toISOString(), ageDays: Math.max(0, Math.floor(ageMs / 86_400_000)), stale: ageMs > 72 * 3_600_000 });
-      }
-      const { rows } = await tx.query<SubmissionRow>(
-        `UPDATE submissions SET counts = $2, verdict = $3, policy_id = $4, target_ref = $5 WHERE id = $1
-         RETURNING id, project_id, ref, commit_sha, tools, counts, reports, request_hash, created_at, target_ref, verdict`,
-        [submissionId, JSON.stringify(counts), JSON.stringify(verdict), policy.id, req.targetRef ?? null],
-      );
-      await recordSubmissionEvents(tx, req.projectId, submissionId, req.ref, counts, verdict, now);
-      // A pipeline's verdict goes back to its CI (MR note, commit status) — queued with the submission.
-      if (req.source?.kind === 'ci' && req.source.ciProvider === 'gitlab') await enqueue(tx, 'ci.publish', { submissionId }, { dedupeKey: submissionId });
-      await tx.query(`UPDATE refs SET last_submission_id = $3, updated_at = now() WHERE project_id = $1 AND ref = $2`, [
-        req.projectId,
-        req.ref,
-        submissionId,
-      ]);
-      await audit(tx, { actor: req.actor, action: 'submission.create', targetType: 'submission', targetId: submissionId, after: { ref: req.ref, tools, counts } });
-      await deps.beforeCommit?.(submissionId);
-      return toResult(rows[0]!, false);
+      return finishSubmission(tx, deps, req, run, reports);
     });
+    return { result, reports: result.reports };
+  });
+}
+
+/** A submission request without its reports (they are held in memory, or stored in chunks). */
+export type RequestFields = Omit<SubmissionRequest, 'reports'>;
+
+/**
+ * The envelope of every ingest: a repeated request replays the first; `ingest` writes the submission
+ * (in one transaction of its own); two identical requests racing leave one submission, the loser
+ * replaying the winner's result.
+ */
+export async function ingestOnce(
+  deps: IngestDeps,
+  req: RequestFields,
+  hash: string,
+  ingest: () => Promise<{ result: SubmissionResult; reports: readonly { tool: string; findings: number }[] }>,
+): Promise<SubmissionResult> {
+  if (req.id !== undefined && !/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(req.id)) {
+    throw new AppError('VALIDATION_FAILED', 'The submission id must be a UUID.');
+  }
+  const replay = await findReplay(deps.db, req, hash);
+  if (replay) return replay;
+  const stopTimer = ingestDuration.startTimer();
+  try {
+    const { result, reports } = await ingest();
     stopTimer();
     submissionsIngested.inc({ outcome: result.verdict?.outcome ?? 'none' });
-    for (const p of parsed) findingsIngested.inc({ tool: p.parsed.tool }, p.parsed.findings.length);
+    for (const r of reports) findingsIngested.inc({ tool: r.tool }, r.findings);
     return result;
   } catch (error) {
-    // Two identical requests raced: the loser replays the winner's result.
     if ((error as { code?: string }).code === '23505' && (req.idempotencyKey || req.id)) {
       const again = await findReplay(deps.db, req, hash);
       if (again) return again;
     }
     throw error;
+  }
+}
+
+/** A submission being written, inside its transaction: its id, its ref's lock and its window writer. */
+export interface OpenSubmission {
+  submissionId: string;
+  tools: string[];
+  writer: WindowWriter;
+  assessment: SubmissionAssessment;
+  policy: Awaited<ReturnType<typeof effectivePolicy>>;
+  now: Date;
+}
+
+/**
+ * Locks the ref (submissions to one ref are serialised: "previous submission" is well defined),
+ * records the submission and opens its assessment. The caller then adds its findings, window by
+ * window, and finishes it.
+ */
+export async function beginSubmission(tx: Queryable, deps: IngestDeps, req: RequestFields, hash: string, tools: string[]): Promise<OpenSubmission> {
+  await tx.query(`INSERT INTO refs (project_id, ref) VALUES ($1, $2) ON CONFLICT DO NOTHING`, [req.projectId, req.ref]);
+  const { rows: refRows } = await tx.query<{ last_submission_id: string | null }>(
+    `SELECT last_submission_id FROM refs WHERE project_id = $1 AND ref = $2 FOR UPDATE`,
+    [req.projectId, req.ref],
+  );
+  const previousSubmission = refRows[0]?.last_submission_id ?? null;
+  const submissionId = req.id ?? randomUUID();
+  // Its report summaries and counts are known once every finding is written (finishSubmission).
+  await tx.query(
+    `INSERT INTO submissions (id, project_id, ref, commit_sha, status, idempotency_key, request_hash, tools, reports, counts, source)
+     VALUES ($1, $2, $3, $4, 'completed', $5, $6, $7, '[]'::jsonb, '{}'::jsonb, $8)`,
+    [submissionId, req.projectId, req.ref, req.commit ?? null, req.idempotencyKey ?? null, hash, tools, req.source ? JSON.stringify(req.source) : null],
+  );
+  const now = deps.now?.() ?? new Date();
+  const policy = await effectivePolicy(tx, req.projectId);
+  // The data date is per report, known at the end: the policy's data-age rule reads it in finish.
+  const assessment = await SubmissionAssessment.begin(tx, { projectId: req.projectId, submissionId, ref: req.ref, targetRef: req.targetRef, toolsRun: tools, policy, now });
+  const writer = new WindowWriter(tx, { projectId: req.projectId, ref: req.ref, targetRef: req.targetRef, submissionId, previousSubmission, tools }, assessment);
+  return { submissionId, tools, policy, now, assessment, writer };
+}
+
+/** Completes a submission whose findings are all written: fixed findings, verdict, events, CI write-back, audit. */
+export async function finishSubmission(tx: Queryable, deps: IngestDeps, req: RequestFields, run: OpenSubmission, reports: ReportSummary[]): Promise<SubmissionResult> {
+  const { submissionId, tools, now, policy } = run;
+  const counts = await run.writer.finish();
+  const dates = reports.map((r) => (r.dbUpdatedAt ? new Date(r.dbUpdatedAt) : undefined)).filter((d): d is Date => !!d && !Number.isNaN(d.getTime()));
+  const verdict = await run.assessment.finish(dates.length ? new Date(Math.min(...dates.map((d) => d.getTime()))) : undefined);
+  // The scanners' own database dates, as their reports state them (Trivy/Grype DB build, Dependency-Check data).
+  for (const r of reports) {
+    if (!r.dbUpdatedAt || Number.isNaN(Date.parse(r.dbUpdatedAt))) continue;
+    const ageMs = now.getTime() - Date.parse(r.dbUpdatedAt);
+    (verdict.data ??= []).push({ source: `${r.tool} database`, version: r.toolVersion ?? null, checkedAt: new Date(r.dbUpdatedAt).toISOString(), ageDays: Math.max(0, Math.floor(ageMs / 86_400_000)), stale: ageMs > 72 * 3_600_000 });
+  }
+  const { rows } = await tx.query<SubmissionRow>(
+    `UPDATE submissions SET counts = $2, verdict = $3, policy_id = $4, target_ref = $5, reports = $6 WHERE id = $1
+     RETURNING id, project_id, ref, commit_sha, tools, counts, reports, request_hash, created_at, target_ref, verdict`,
+    [submissionId, JSON.stringify(counts), JSON.stringify(verdict), policy.id, req.targetRef ?? null, JSON.stringify(reports)],
+  );
+  await recordSubmissionEvents(tx, req.projectId, submissionId, req.ref, counts, verdict, now);
+  // A pipeline's verdict goes back to its CI (MR note, commit status) — queued with the submission.
+  if (req.source?.kind === 'ci' && req.source.ciProvider === 'gitlab') await enqueue(tx, 'ci.publish', { submissionId }, { dedupeKey: submissionId });
+  await tx.query(`UPDATE refs SET last_submission_id = $3, updated_at = now() WHERE project_id = $1 AND ref = $2`, [req.projectId, req.ref, submissionId]);
+  await audit(tx, { actor: req.actor, action: 'submission.create', targetType: 'submission', targetId: submissionId, after: { ref: req.ref, tools, counts } });
+  await deps.beforeCommit?.(submissionId);
+  return toResult(rows[0]!, false);
+}
+
+/**
+ * Writes a submission's findings a window at a time. A window must hold every item that merges
+ * into one finding (the same fingerprint, or an alias under the same vulnerability key): the whole
+ * report when it is held in memory; a run of group keys when a streamed report is read back from
+ * its staging table. Each window is planned against the store, written, classified against the
+ * ref's history and assessed; finish() then marks what this submission no longer sees as fixed.
+ */
+export class WindowWriter {
+  readonly duplicatesByReport = new Map<number, number>();
+  readonly counts: SubmissionCounts = { new: 0, existing: 0, fixed: 0, reopened: 0, total: 0 };
+  readonly #tx: Queryable;
+  readonly #s: ClassifyContext;
+  readonly #assessment: SubmissionAssessment;
+
+  constructor(tx: Queryable, s: ClassifyContext, assessment: SubmissionAssessment) {
+    this.#tx = tx;
+    this.#s = s;
+    this.#assessment = assessment;
+  }
+
+  async addWindow(incoming: { finding: Finding; reportIndex: number }[]): Promise<void> {
+    const tx = this.#tx;
+    const { projectId, tools } = this.#s;
+    const plan = await planAgainstStore(tx, projectId, incoming);
+    for (const f of plan.findings) {
+      for (const o of f.occurrences.values()) {
+        if (o.duplicates > 1) this.duplicatesByReport.set(o.reportIndex, (this.duplicatesByReport.get(o.reportIndex) ?? 0) + o.duplicates - 1);
+      }
+    }
+    const firstSeen = await writeFindings(tx, projectId, plan);
+    const changes = await classifyAgainstRef(tx, this.#s, plan.findings, this.counts);
+    await recordAliasGroups(tx, plan.findings.map((f) => [...f.aliases]), tools.join(','));
+    await this.#assessment.add(mergeOccurrenceViews(occurrenceViews(plan.findings, changes, firstSeen)).values());
+  }
+
+  /** Marks as fixed what this submission no longer sees, records last sightings; returns the counts. */
+  async finish(): Promise<SubmissionCounts> {
+    this.counts.fixed = await closeRefHistory(this.#tx, this.#s);
+    return this.counts;
   }
 }
 
@@ -506,29 +573,45 @@ export function classify(history: RefHistory, findings: readonly { id: string }[
   return { counts, changes, fixedIds };
 }
 
-async function refHistory(tx: Queryable, projectId: string, ref: string): Promise<RefHistory> {
-  const { rows } = await tx.query<RefHistory[number]>(`SELECT finding_id, state, tools FROM ref_findings WHERE project_id = $1 AND ref = $2`, [projectId, ref]);
+/** The submission as its ref's history sees it. */
+interface ClassifyContext {
+  projectId: string;
+  ref: string;
+  targetRef: string | undefined;
+  submissionId: string;
+  previousSubmission: string | null;
+  tools: string[];
+}
+
+/** The history rows of these findings on a ref (a window's worth: the ref may hold a million). */
+async function refHistory(tx: Queryable, projectId: string, ref: string, findingIds: string[]): Promise<RefHistory> {
+  const { rows } = await tx.query<RefHistory[number]>(`SELECT finding_id, state, tools FROM ref_findings WHERE project_id = $1 AND ref = $2 AND finding_id = ANY($3::uuid[])`, [
+    projectId,
+    ref,
+    findingIds,
+  ]);
   return rows;
 }
 
 /**
- * Records the submission in its ref's history (its occurrences carry their change) and returns its
- * counts and changes. A merge request (targetRef) is counted against its target branch — what the
- * change adds or fixes — while its own branch history is still kept for the next push.
+ * Records a window of the submission in its ref's history (its occurrences carry their change), adds
+ * its new/existing/reopened to `counts` and returns the changes. A merge request (targetRef) is
+ * counted against its target branch — what the change adds or fixes — while its own branch history
+ * is still kept for the next push.
  *
  * A finding seen again, still open, by the same tools, is not rewritten: its last sighting is then the
- * ref's latest submission, which has an occurrence of it (lastSeenSubmissionOf reads it so). When a
- * submission no longer sees a finding, its row gets the previous submission as its last sighting.
+ * ref's latest submission, which has an occurrence of it (lastSeenSubmissionOf reads it so).
  */
-async function classifyAgainstRef(
-  tx: Queryable,
-  s: { projectId: string; ref: string; targetRef: string | undefined; submissionId: string; previousSubmission: string | null; tools: string[] },
-  findings: PlannedFinding[],
-): Promise<Classification> {
-  const { projectId, ref, targetRef, submissionId, previousSubmission, tools } = s;
-  const own = await refHistory(tx, projectId, ref);
+async function classifyAgainstRef(tx: Queryable, s: ClassifyContext, findings: PlannedFinding[], counts: SubmissionCounts): Promise<Map<string, string>> {
+  const { projectId, ref, targetRef, submissionId, tools } = s;
+  const ids = findings.map((f) => f.id);
+  const own = await refHistory(tx, projectId, ref, ids);
   const ownClass = classify(own, findings, tools);
-  const reported = targetRef && targetRef !== ref ? classify(await refHistory(tx, projectId, targetRef), findings, tools) : ownClass;
+  const reported = targetRef && targetRef !== ref ? classify(await refHistory(tx, projectId, targetRef, ids), findings, tools) : ownClass;
+  counts.new += reported.counts.new;
+  counts.existing += reported.counts.existing;
+  counts.reopened += reported.counts.reopened;
+  counts.total += reported.counts.total;
   await writeOccurrences(tx, submissionId, findings, reported.changes);
   const ownById = new Map(own.map((h) => [h.finding_id, h]));
   const rows = findings.flatMap((f) => {
@@ -549,6 +632,17 @@ async function classifyAgainstRef(
         params,
       ),
   );
+  return reported.changes;
+}
+
+/**
+ * Once every window is written: a finding open on the ref, reported by a tool that ran this time and
+ * absent from this submission is fixed; one the previous submission saw and this one does not gets
+ * that submission as its last sighting. Returns the fixed count as reported (against the target
+ * branch for a merge request, which is only counted: its history is the target's own pushes' to write).
+ */
+async function closeRefHistory(tx: Queryable, s: ClassifyContext): Promise<number> {
+  const { projectId, ref, targetRef, submissionId, previousSubmission, tools } = s;
   if (previousSubmission) {
     await tx.query(
       `UPDATE ref_findings r SET last_seen_submission = $3
@@ -557,12 +651,19 @@ async function classifyAgainstRef(
       [projectId, ref, previousSubmission, submissionId],
     );
   }
-  if (ownClass.fixedIds.length) {
-    await tx.query(
-      `UPDATE ref_findings SET state = 'fixed', fixed_in_submission = $3, updated_at = now()
-        WHERE project_id = $1 AND ref = $2 AND finding_id = ANY($4::uuid[])`,
-      [projectId, ref, submissionId, ownClass.fixedIds],
-    );
-  }
-  return reported;
+  const absent = `state = 'open' AND tools && $4::text[] AND NOT EXISTS (SELECT 1 FROM occurrences o WHERE o.submission_id = $3 AND o.finding_id = r.finding_id)`;
+  const { rows: fixed } = await tx.query<{ n: number }>(
+    `WITH f AS (UPDATE ref_findings r SET state = 'fixed', fixed_in_submission = $3, updated_at = now()
+                 WHERE r.project_id = $1 AND r.ref = $2 AND ${absent} RETURNING 1)
+     SELECT count(*)::int AS n FROM f`,
+    [projectId, ref, submissionId, tools],
+  );
+  if (!targetRef || targetRef === ref) return fixed[0]!.n;
+  const { rows } = await tx.query<{ n: number }>(`SELECT count(*)::int AS n FROM ref_findings r WHERE r.project_id = $1 AND r.ref = $2 AND ${absent}`, [
+    projectId,
+    targetRef,
+    submissionId,
+    tools,
+  ]);
+  return rows[0]!.n;
 }

@@ -6,6 +6,8 @@ import { ReportFormatError } from '../errors.js';
 export type ReportSyntax = 'json' | 'xml' | 'empty' | 'text';
 
 const UNSET = Symbol('unset');
+/** The text of a ReportInput.ofJson: reads as JSON syntax; nothing parses it. */
+const JSON_MARK = '{}';
 
 export class ReportInput {
   readonly filename: string | undefined;
@@ -23,6 +25,17 @@ export class ReportInput {
     this.#text = unmarked.includes('\0') || unmarked.includes('\\u0000') ? unmarked.replaceAll('\0', '\uFFFD').replaceAll('\\u0000', '\\ufffd') : unmarked;
     this.size = typeof content === 'string' ? Buffer.byteLength(content) : content.byteLength;
     this.filename = filename;
+  }
+
+  /**
+   * A JSON document already parsed (a part of a report read in a stream): plugins read it through
+   * json() as usual; its text is not kept (the part's own bytes were parsed where they arrived).
+   */
+  static ofJson(value: unknown, filename?: string): ReportInput {
+    // A bare literal (the legacy Trivy `null` report) keeps its text: detect() may read it.
+    const input = new ReportInput(typeof value === 'object' && value !== null ? JSON_MARK : (JSON.stringify(value) ?? JSON_MARK), filename);
+    input.#json = value;
+    return input;
   }
 
   get text(): string {

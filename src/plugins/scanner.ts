@@ -52,4 +52,12 @@ export interface ScannerPlugin {
    * read; skips a malformed item with a warning naming its pointer instead of failing the report.
    */
   parse(input: ReportInput): ParseOutput;
+  /**
+   * Where a JSON report's items are: path patterns ("*" = any index), e.g. ["Results", "*",
+   * "Vulnerabilities", "*"]. A report too large to hold whole is then read item by item: parse() is
+   * called with the document's other parts whole and each such array holding only some of its items
+   * (any other listed array empty), so it must not assume it sees every item at once. Without it, a
+   * report is always read whole.
+   */
+  readonly streamItems?: readonly (readonly string[])[];
 }

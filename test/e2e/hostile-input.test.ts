@@ -28,8 +28,8 @@ describe('hostile input', () => {
   });
   afterAll(async () => app.close());
 
-  async function submit(name: string, content: string | Buffer): Promise<{ status: number; code: string; text: string }> {
-    const res = await app.api('/api/v1/projects/target/submissions', { method: 'POST', body: submissionForm({ ref: 'main' }, [{ name, content }]) });
+  async function submit(name: string, content: string | Buffer, headers: Record<string, string> = {}): Promise<{ status: number; code: string; text: string }> {
+    const res = await app.api('/api/v1/projects/target/submissions', { method: 'POST', headers, body: submissionForm({ ref: 'main' }, [{ name, content }]) });
     const text = await res.text();
     return { status: res.status, code: (JSON.parse(text) as { error?: { code: string } }).error?.code ?? '', text };
   }
@@ -85,6 +85,24 @@ describe('hostile input', () => {
     const r = await submit('report.zip', readFileSync(zip));
     expect(r.status).toBe(415);
     expect(r.text).toContain('ZIP archive');
+    await expectHealthyAndUnchanged();
+  });
+
+  it('refuses the same bombs and archives on the way to a worker, where uploads are inflated as they are stored', async () => {
+    const async = { prefer: 'respond-async' };
+    const bomb = await submit('trivy.json.gz', gzipSync(Buffer.alloc(16 * 1024 * 1024, 0x20), { level: 9 }), async);
+    expect([bomb.status, bomb.code]).toEqual([413, 'PAYLOAD_TOO_LARGE']);
+    expect(bomb.text).toContain('decompression bomb');
+    const large = gzipSync(Buffer.from(JSON.stringify({ results: Array.from({ length: 200_000 }, (_, i) => ({ id: i, text: `finding ${i} ${Math.sin(i)}` })) })));
+    const tooLarge = await submit('big.json.gz', large, async);
+    expect([tooLarge.status, tooLarge.code]).toEqual([413, 'PAYLOAD_TOO_LARGE']);
+    expect(tooLarge.text).toContain('SCANHUB_MAX_UPLOAD');
+    const zip = await submit('report.zip', Buffer.from('PK\x03\x04rest of an archive', 'latin1'), async);
+    expect([zip.status, zip.code]).toEqual([415, 'UNSUPPORTED_MEDIA_TYPE']);
+    const truncated = await submit('trivy.json.gz', gzipSync(Buffer.from('{"Results":[]}')).subarray(0, 12), async);
+    expect([truncated.status, truncated.code]).toEqual([422, 'REPORT_MALFORMED']);
+    expect(truncated.text).toContain('not a valid gzip file');
+    // Nothing of them was stored or queued (no table gained a row: uploads, chunks, jobs).
     await expectHealthyAndUnchanged();
   });
 

@@ -1,7 +1,7 @@
 // Reads ../shared/corpus in place (never copied into this repository). Where the corpus is absent
 // (a clone outside the workplace) corpus tests skip with a message; under CI=true they fail instead.
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe } from 'vitest';
@@ -25,6 +25,15 @@ export function readCorpus(...parts: string[]): Buffer {
 
 export function corpusInput(...parts: string[]): ReportInput {
   return new ReportInput(readCorpus(...parts), parts[parts.length - 1]);
+}
+
+/** Every JSON (and SARIF) file under the corpus, or a folder of it. */
+export function corpusJsonFiles(dir = corpusRoot): string[] {
+  return readdirSync(dir).flatMap((name) => {
+    const p = join(dir, name);
+    if (statSync(p).isDirectory()) return corpusJsonFiles(p);
+    return /\.(json|sarif)$/.test(name) ? [p] : [];
+  });
 }
 
 /** The git blob id of a file, to check a test read the bytes its MANIFEST describes. */

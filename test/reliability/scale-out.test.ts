@@ -2,8 +2,8 @@
 // - 1,000 queued units of work — 500 asynchronous submissions and 500 registry push webhooks (each an
 //   Xray scan against the fake JFrog) — taken by two worker processes: every one processed exactly
 //   once, none lost, none duplicated, both workers busy;
-// - a worker killed with SIGKILL in the middle of a large ingestion: nothing partial is visible, and
-//   after another worker takes the job up the submission completes once;
+// - a worker killed with SIGKILL in the middle of a large (streamed) ingestion: nothing partial is
+//   visible, and after another worker takes the job up the submission completes once;
 // - SIGTERM: the instance turns not-ready, finishes, and exits 0.
 // Loopback only; bounded in count and time. PostgreSQL only (PGlite is one process by design).
 import { randomBytes } from 'node:crypto';
@@ -53,6 +53,8 @@ describe.skipIf(!postgresUrl)('several instances on one PostgreSQL', () => {
       SCANHUB_JFROG_TOKEN: jfrog.token,
       SCANHUB_JFROG_WEBHOOK_SECRET: HOOK_SECRET,
       SCANHUB_JOB_LEASE: '15',
+      // The large ingestion below is read the way a 500 MB report is: streamed from its stored chunks.
+      SCANHUB_STREAM_INGEST_ABOVE: '1mb',
     };
     api = await startInstance(['--role', 'api'], env);
     workers.push(await startInstance(['--role', 'worker'], env), await startInstance(['--role', 'worker'], env));

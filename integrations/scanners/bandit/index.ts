@@ -18,4 +18,5 @@ export const bandit: ScannerPlugin = {
     return isRecord(doc.metrics) && typeof doc.generated_at === 'string' ? { format: 'bandit-json', score: 60 } : null;
   },
   parse: parseBandit,
+  streamItems: [['results', '*']],
 };

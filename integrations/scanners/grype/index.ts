@@ -18,4 +18,5 @@ export const grype: ScannerPlugin = {
     return first !== undefined && grypeMatchSchema.safeParse(first).success ? { format: 'grype-json', score: 70 } : null;
   },
   parse: parseGrype,
+  streamItems: [['matches', '*']],
 };

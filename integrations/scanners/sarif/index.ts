@@ -22,4 +22,5 @@ export const sarif: ScannerPlugin = {
     return marked ? { format: 'sarif-2.1.0', score: 10 } : null;
   },
   parse: parseSarif,
+  streamItems: [['runs', '*', 'results', '*']],
 };

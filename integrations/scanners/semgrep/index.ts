@@ -33,6 +33,8 @@ export const semgrep: ScannerPlugin = {
     }
     return null;
   },
+  // The CLI's JSON (the platform exports are read whole).
+  streamItems: [['results', '*']],
   parse(input) {
     const format = this.detect(input)?.format;
     const doc = input.json();

@@ -26,4 +26,9 @@ export const trivy: ScannerPlugin = {
     return null;
   },
   parse: parseTrivy,
+  // SchemaVersion 2 and the legacy array: every section of every Result.
+  streamItems: ['Vulnerabilities', 'Misconfigurations', 'Secrets', 'Licenses', 'ExperimentalModifiedFindings'].flatMap((section) => [
+    ['Results', '*', section, '*'],
+    ['*', section, '*'],
+  ]),
 };

@@ -47,6 +47,8 @@ export const xray: ScannerPlugin = {
     const format = formatOf(input.tryJson());
     return format ? { format, score: 80 } : null;
   },
+  // The artifact summary (other Xray bodies are read whole).
+  streamItems: [['artifacts', '*', 'issues', '*']],
   parse(input) {
     const doc = input.json();
     const format = formatOf(doc);

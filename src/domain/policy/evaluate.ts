@@ -155,68 +155,110 @@ function defaultReason(rule: PolicyRule): string {
 }
 
 export function evaluatePolicy(policy: Policy, findings: readonly AssessedFinding[], ctx: AssessmentContext): Verdict {
-  const reasons: string[] = [];
-  let outcome = 'pass' as Outcome;
-  const raise = (to: Outcome) => {
-    const order: Outcome[] = ['pass', 'warn', 'fail', 'error'];
-    if (order.indexOf(to) > order.indexOf(outcome)) outcome = to;
-  };
+  const evaluation = new PolicyEvaluation(policy, ctx);
+  evaluation.add(findings);
+  return evaluation.finish();
+}
 
-  for (const problem of ctx.problems ?? []) {
-    reasons.push(problem);
-    raise('error');
+/**
+ * A verdict built a batch of findings at a time (a report too large to hold whole is assessed as it
+ * is ingested): per rule, a count and the first MAX_LISTED matches; the same verdict as one call
+ * with every finding in the same order.
+ */
+export class PolicyEvaluation {
+  readonly #rules: { rule: PolicyRule; test: (f: AssessedFinding) => boolean; matched: number; listed: VerdictFinding[] }[];
+  readonly #excepted: { fingerprint: string; exception: AppliedException }[] = [];
+  readonly #expired: { fingerprint: string; exception: AppliedException }[] = [];
+  readonly policy: Policy;
+  readonly ctx: AssessmentContext;
+  #findings = 0;
+
+  constructor(policy: Policy, ctx: AssessmentContext) {
+    this.policy = policy;
+    this.ctx = ctx;
+    this.#rules = policy.rules.map((rule) => ({ rule, test: compile(rule.when, ctx.now), matched: 0, listed: [] }));
   }
-  const missing = policy.require.tools.filter((t) => !ctx.toolsRun.includes(t));
-  if (missing.length) {
-    reasons.push(`Required tool${missing.length > 1 ? 's' : ''} did not report: ${missing.join(', ')}.`);
-    raise('error');
-  }
-  if (policy.require.maxDataAge !== undefined) {
-    const age = ctx.dataUpdatedAt ? ctx.now.getTime() - ctx.dataUpdatedAt.getTime() : Infinity;
-    if (age > policy.require.maxDataAge) {
-      const hours = Math.round(policy.require.maxDataAge / 3_600_000);
-      reasons.push(
-        ctx.dataUpdatedAt
-          ? `Vulnerability data is stale: last updated ${ctx.dataUpdatedAt.toISOString()}, older than ${hours}h.`
-          : `The age of the vulnerability data is unknown; the policy requires it to be under ${hours}h.`,
-      );
-      raise(policy.require.staleDataAction);
+
+  add(findings: Iterable<AssessedFinding>): void {
+    for (const f of findings) {
+      this.#findings += 1;
+      for (const exception of f.expiredExceptions ?? []) this.#expired.push({ fingerprint: f.finding.fingerprint, exception });
+      if (f.exception) {
+        this.#excepted.push({ fingerprint: f.finding.fingerprint, exception: f.exception });
+        continue;
+      }
+      for (const r of this.#rules) {
+        if (!r.test(f)) continue;
+        r.matched += 1;
+        if (r.listed.length < MAX_LISTED) r.listed.push(describeFinding(f.finding));
+      }
     }
   }
 
-  const active = findings.filter((f) => !f.exception);
-  const rules: RuleResult[] = policy.rules.map((rule) => {
-    const matches = active.filter(compile(rule.when, ctx.now));
-    const allowed = rule.allow ?? 0;
-    const triggered = matches.length > allowed;
-    const reason = rule.reason ?? defaultReason(rule);
-    if (triggered) {
-      raise(rule.action);
-      reasons.push(`${rule.action === 'fail' ? 'FAIL' : 'WARN'} ${rule.id}: ${matches.length} finding${matches.length === 1 ? '' : 's'}${allowed ? ` (allowed ${allowed})` : ''}. ${reason}`);
+  finish(dataUpdatedAt: Date | undefined = this.ctx.dataUpdatedAt): Verdict {
+    const policy = this.policy;
+    const ctx = { ...this.ctx, dataUpdatedAt };
+    const reasons: string[] = [];
+    let outcome = 'pass' as Outcome;
+    const raise = (to: Outcome) => {
+      const order: Outcome[] = ['pass', 'warn', 'fail', 'error'];
+      if (order.indexOf(to) > order.indexOf(outcome)) outcome = to;
+    };
+
+    for (const problem of ctx.problems ?? []) {
+      reasons.push(problem);
+      raise('error');
     }
-    return { id: rule.id, action: rule.action, reason, matched: matches.length, allowed, triggered, findings: matches.slice(0, MAX_LISTED).map((f) => describeFinding(f.finding)) };
-  });
+    const missing = policy.require.tools.filter((t) => !ctx.toolsRun.includes(t));
+    if (missing.length) {
+      reasons.push(`Required tool${missing.length > 1 ? 's' : ''} did not report: ${missing.join(', ')}.`);
+      raise('error');
+    }
+    if (policy.require.maxDataAge !== undefined) {
+      const age = ctx.dataUpdatedAt ? ctx.now.getTime() - ctx.dataUpdatedAt.getTime() : Infinity;
+      if (age > policy.require.maxDataAge) {
+        const hours = Math.round(policy.require.maxDataAge / 3_600_000);
+        reasons.push(
+          ctx.dataUpdatedAt
+            ? `Vulnerability data is stale: last updated ${ctx.dataUpdatedAt.toISOString()}, older than ${hours}h.`
+            : `The age of the vulnerability data is unknown; the policy requires it to be under ${hours}h.`,
+        );
+        raise(policy.require.staleDataAction);
+      }
+    }
 
-  const expired = findings.flatMap((f) => (f.expiredExceptions ?? []).map((exception) => ({ fingerprint: f.finding.fingerprint, exception })));
-  for (const e of expired) reasons.push(`Exception ${e.exception.id} (${e.exception.kind}, owner ${e.exception.owner}) expired ${e.exception.expiresAt ?? ''} and no longer applies.`.replace(' ()', ''));
+    const rules: RuleResult[] = this.#rules.map(({ rule, matched, listed }) => {
+      const allowed = rule.allow ?? 0;
+      const triggered = matched > allowed;
+      const reason = rule.reason ?? defaultReason(rule);
+      if (triggered) {
+        raise(rule.action);
+        reasons.push(`${rule.action === 'fail' ? 'FAIL' : 'WARN'} ${rule.id}: ${matched} finding${matched === 1 ? '' : 's'}${allowed ? ` (allowed ${allowed})` : ''}. ${reason}`);
+      }
+      return { id: rule.id, action: rule.action, reason, matched, allowed, triggered, findings: listed };
+    });
 
-  const excepted = findings.filter((f) => f.exception);
-  const failed = rules.filter((r) => r.triggered && r.action === 'fail').length;
-  const warned = rules.filter((r) => r.triggered && r.action === 'warn').length;
-  const summary =
-    outcome === 'error'
-      ? 'Could not assess: ' + reasons.filter((r) => !/^(FAIL|WARN) /.test(r)).join(' ')
-      : outcome === 'pass'
-        ? `Passed ${rules.length} rule${rules.length === 1 ? '' : 's'} on ${active.length} finding${active.length === 1 ? '' : 's'}.`
-        : `${failed} rule${failed === 1 ? '' : 's'} failed, ${warned} warned, on ${active.length} finding${active.length === 1 ? '' : 's'}.`;
-  return {
-    outcome,
-    summary,
-    reasons,
-    rules,
-    exceptions: excepted.map((f) => ({ fingerprint: f.finding.fingerprint, exception: f.exception! })),
-    expiredExceptions: expired,
-    counts: { findings: findings.length, excepted: excepted.length, assessed: active.length },
-    evaluatedAt: ctx.now.toISOString(),
-  };
+    const expired = this.#expired;
+    for (const e of expired) reasons.push(`Exception ${e.exception.id} (${e.exception.kind}, owner ${e.exception.owner}) expired ${e.exception.expiresAt ?? ''} and no longer applies.`.replace(' ()', ''));
+
+    const active = this.#findings - this.#excepted.length;
+    const failed = rules.filter((r) => r.triggered && r.action === 'fail').length;
+    const warned = rules.filter((r) => r.triggered && r.action === 'warn').length;
+    const summary =
+      outcome === 'error'
+        ? 'Could not assess: ' + reasons.filter((r) => !/^(FAIL|WARN) /.test(r)).join(' ')
+        : outcome === 'pass'
+          ? `Passed ${rules.length} rule${rules.length === 1 ? '' : 's'} on ${active} finding${active === 1 ? '' : 's'}.`
+          : `${failed} rule${failed === 1 ? '' : 's'} failed, ${warned} warned, on ${active} finding${active === 1 ? '' : 's'}.`;
+    return {
+      outcome,
+      summary,
+      reasons,
+      rules,
+      exceptions: [...this.#excepted],
+      expiredExceptions: [...expired],
+      counts: { findings: this.#findings, excepted: this.#excepted.length, assessed: active },
+      evaluatedAt: ctx.now.toISOString(),
+    };
+  }
 }

@@ -6,7 +6,7 @@ import { decodeUpload } from '../../ingest/upload.js';
 import { z } from 'zod';
 import { AppError, ERROR_CATALOGUE, type ErrorCode } from '../../errors.js';
 import { ingestSubmission, loadSubmission, loadSubmissionByKey, type SubmissionResult } from '../../ingest/submit.js';
-import { loadPendingUpload, queueSubmission, type PendingUpload } from '../../ingest/async.js';
+import { loadPendingUpload, queueSubmission, type PendingUpload, type QueuedReport } from '../../ingest/async.js';
 import { getProject } from '../../store/repositories/projects.js';
 import { authorize, identity } from '../middleware/auth.js';
 import type { AppDeps } from '../deps.js';
@@ -90,35 +90,40 @@ export function submissionRoutes(deps: AppDeps): Router {
     );
     const fields = fieldsSchema.parse(req.body ?? {});
     const files = (req.files as Express.Multer.File[] | undefined) ?? [];
-    const reports = [];
-    for (const f of files) reports.push({ filename: f.originalname, content: decodeUpload(await readFile(f.path), f.originalname, config.maxUploadSize), tool: fields.tool });
     const idempotencyKey = req.get('idempotency-key')?.trim() || undefined;
     if (idempotencyKey && idempotencyKey.length > 200) throw new AppError('VALIDATION_FAILED', 'Idempotency-Key is longer than 200 characters.');
-    const request = {
-        projectId: project.id,
-        ref: fields.ref,
-        commit: fields.commit,
-        id: fields.id,
-        idempotencyKey,
-        targetRef: fields.targetRef,
-        source: fields.ciProvider
-          ? { kind: 'ci', ciProvider: fields.ciProvider, ciProject: fields.ciProject, mergeRequest: fields.mergeRequest, pipelineId: fields.pipelineId, pipelineUrl: fields.pipelineUrl, jobUrl: fields.jobUrl }
-          : undefined,
-        actor: `token:${id.name}`,
-        reports,
+    const fieldsOfRequest = {
+      projectId: project.id,
+      ref: fields.ref,
+      commit: fields.commit,
+      id: fields.id,
+      idempotencyKey,
+      targetRef: fields.targetRef,
+      source: fields.ciProvider
+        ? { kind: 'ci', ciProvider: fields.ciProvider, ciProject: fields.ciProject, mergeRequest: fields.mergeRequest, pipelineId: fields.pipelineId, pipelineUrl: fields.pipelineUrl, jobUrl: fields.jobUrl }
+        : undefined,
+      actor: `token:${id.name}`,
     };
     // Large uploads (or a client that asks) are ingested by a worker: the pipeline gets an id at once.
-    const size = reports.reduce((n, r) => n + r.content.length, 0);
-    if (/\brespond-async\b/i.test(req.get('prefer') ?? '') || size > config.asyncIngestAbove) {
+    const queue = async (reports: QueuedReport[]) => {
       const existing = idempotencyKey ? await loadSubmissionByKey(db, project.id, idempotencyKey) : undefined;
       if (existing) {
         res.status(200).set({ 'Idempotent-Replayed': 'true' }).location(`/api/v1/submissions/${existing.id}`).json(present(existing, project.name));
         return;
       }
-      const queued = await queueSubmission(db, request);
+      const queued = await queueSubmission(db, { ...fieldsOfRequest, reports }, config.maxUploadSize);
       res.status(202).set({ 'Preference-Applied': 'respond-async' }).location(`/api/v1/submissions/${queued.id}`).json(presentPending((await loadPendingUpload(db, queued.id))!, project.name));
-      return;
+    };
+    const wantsAsync = /\brespond-async\b/i.test(req.get('prefer') ?? '');
+    // Already large on disk: stored a chunk at a time (inflated as it goes), never read whole here.
+    if (files.length && (wantsAsync || files.reduce((n, f) => n + f.size, 0) > config.asyncIngestAbove)) {
+      return queue(files.map((f) => ({ filename: f.originalname, tool: fields.tool, path: f.path })));
     }
+    const reports = [];
+    for (const f of files) reports.push({ filename: f.originalname, content: decodeUpload(await readFile(f.path), f.originalname, config.maxUploadSize), tool: fields.tool });
+    // Small compressed, large inflated: still the worker's.
+    if (reports.reduce((n, r) => n + r.content.length, 0) > config.asyncIngestAbove) return queue(reports);
+    const request = { ...fieldsOfRequest, reports };
     const result = await ingestSubmission({ db, scanners: deps.scanners, beforeCommit: deps.beforeCommit, now: deps.now }, request);
     res
       .status(result.replayed ? 200 : 201)
