@@ -84,7 +84,7 @@ export const configFields = {
   maxUploadSize: { env: 'SCANHUB_MAX_UPLOAD', description: 'Largest report file accepted (per file).', example: '50mb' },
   streamIngestAbove: {
     env: 'SCANHUB_STREAM_INGEST_ABOVE',
-    description: 'A worker reads submissions whose reports total more than this item by item, holding one batch at a time (Trivy, Grype, Semgrep, Bandit, SARIF and Xray summary JSON; other formats are read whole). Raise SCANHUB_MAX_UPLOAD to accept such reports.',
+    description: 'A worker reads submissions whose reports total more than this item by item, holding one batch at a time (the JSON of Trivy, Grype, Semgrep, Bandit, SARIF, Xray summaries, Dependency-Check, OSV-Scanner and CycloneDX; other formats are read whole). Raise SCANHUB_MAX_UPLOAD to accept such reports.',
     example: '64mb',
   },
   asyncIngestAbove: { env: 'SCANHUB_ASYNC_INGEST_ABOVE', description: 'Submissions whose reports total more than this are answered 202 at once and ingested by a worker (as with `Prefer: respond-async`); GET the submission for its verdict.', example: '16mb' },

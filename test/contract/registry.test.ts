@@ -34,6 +34,12 @@ describe('scanner registry', () => {
           expect(f.id).toMatch(/^[a-z0-9][a-z0-9.-]*$/);
           expect(f.description.length).toBeGreaterThan(5);
         }
+        // Item paths name array elements ("*" last) under keys; the readme says what is streamed.
+        for (const pattern of plugin.streamItems ?? []) {
+          expect(pattern.at(-1)).toBe('*');
+          expect(pattern.every((seg) => typeof seg === 'string' && seg.length > 0)).toBe(true);
+        }
+        if (plugin.streamItems?.length) expect(readFileSync(join(dir, 'readme.md'), 'utf8')).toContain('## Large reports');
       });
 
       it('has a readme naming its formats and severity rule, and tests', () => {

@@ -22,4 +22,6 @@ export const cyclonedx: ScannerPlugin = {
     return isRecord(doc) && cdxJsonSchema.safeParse(doc).success ? { format: 'cyclonedx-json', score: 20 } : null;
   },
   parse: parseCycloneDx,
+  // JSON BOMs: vulnerabilities item by item; components (what they affect) stay whole.
+  streamItems: [['vulnerabilities', '*']],
 };

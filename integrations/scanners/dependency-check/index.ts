@@ -22,6 +22,8 @@ export const dependencyCheck: ScannerPlugin = {
     const doc = input.tryJson();
     return isRecord(doc) && jsonReportSchema.safeParse(doc).success ? { format: 'dependency-check-json', score: 90 } : null;
   },
+  // The JSON report, a dependency at a time (the XML report is read whole).
+  streamItems: [['dependencies', '*']],
   parse(input) {
     return input.syntax === 'xml' ? parseDependencyCheckXml(input) : parseDependencyCheckJson(input);
   },

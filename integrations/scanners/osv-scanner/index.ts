@@ -18,4 +18,5 @@ export const osvScanner: ScannerPlugin = {
     return Object.keys(doc).every((k) => k === 'results' || k === 'experimental_config_summary') ? { format: 'osv-scanner-json', score: 30 } : null;
   },
   parse: parseOsv,
+  streamItems: [['results', '*', 'packages', '*']],
 };
