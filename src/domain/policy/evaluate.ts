@@ -1,8 +1,8 @@
 // Policy evaluation: unique merged findings (after exceptions) + context → an explained verdict.
 // Pure: the caller supplies the clock, enrichment and which tools ran.
 import picomatch from 'picomatch';
-import type { Finding } from '../finding.js';
-import { parseSeverityComparison } from '../severity.js';
+import type { Finding, Severity } from '../finding.js';
+import { parseSeverityComparison, severityRank } from '../severity.js';
 import type { Policy, PolicyCondition, PolicyRule } from './schema.js';
 
 export type Outcome = 'pass' | 'warn' | 'fail' | 'error';
@@ -54,6 +54,7 @@ export interface RuleResult {
   matched: number;
   allowed: number;
   triggered: boolean;
+  /** The matches, most severe first (then by fingerprint), at most MAX_LISTED of them. */
   findings: VerdictFinding[];
 }
 
@@ -69,6 +70,28 @@ export interface Verdict {
 }
 
 const MAX_LISTED = 200;
+
+/** Most severe first, then by fingerprint: the same list however the findings arrive (in memory, or window by window). */
+type Listable = { severity: string; fingerprint: string };
+function listedBefore(a: Listable, b: Listable): boolean {
+  const bySeverity = severityRank(a.severity as Severity) - severityRank(b.severity as Severity);
+  return bySeverity !== 0 ? bySeverity > 0 : a.fingerprint < b.fingerprint;
+}
+
+/** Keeps `listed` as the MAX_LISTED matches that come first in that order. */
+function listWorstFirst(listed: VerdictFinding[], f: Finding): void {
+  const last = listed[listed.length - 1];
+  if (listed.length >= MAX_LISTED && last && !listedBefore(f, last)) return;
+  let lo = 0;
+  let hi = listed.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (listedBefore(listed[mid]!, f)) lo = mid + 1;
+    else hi = mid;
+  }
+  listed.splice(lo, 0, describeFinding(f));
+  if (listed.length > MAX_LISTED) listed.pop();
+}
 
 function globs(patterns: readonly string[]): (value: string | undefined) => boolean {
   const matchers = patterns.map((p) => picomatch(p, { nocase: true, dot: true }));
@@ -190,7 +213,7 @@ export class PolicyEvaluation {
       for (const r of this.#rules) {
         if (!r.test(f)) continue;
         r.matched += 1;
-        if (r.listed.length < MAX_LISTED) r.listed.push(describeFinding(f.finding));
+        listWorstFirst(r.listed, f.finding);
       }
     }
   }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { findingSchema, parsedFindingSchema, type Finding } from '../finding.js';
 import { fingerprint } from '../identity.js';
-import { evaluatePolicy, type AssessedFinding } from './evaluate.js';
+import { evaluatePolicy, PolicyEvaluation, type AssessedFinding } from './evaluate.js';
 import { parsePolicy, PolicyError } from './parse.js';
 
 const DESIGN_POLICY = `version: 1
@@ -147,5 +147,29 @@ describe('evaluatePolicy', () => {
     expect(check('{ age: 30d }')).toBe(1);
     expect(check('{ age: 60d }')).toBe(0);
     expect(check('{ category: [code, secret] }')).toBe(0);
+  });
+});
+
+describe('PolicyEvaluation', () => {
+  it('gives the verdict of one call when fed in batches, in any order, and lists the most severe matches first', () => {
+    const severities = ['critical', 'high', 'medium', 'low'];
+    const all = Array.from({ length: 900 }, (_, i) => assessed(finding({ ruleId: `CVE-2024-${1000 + i}`, vulnerabilityIds: [`CVE-2024-${1000 + i}`], severity: severities[i % 4], fixedVersions: ['2'] }), { isNew: i % 3 === 0 }));
+    const policy = parsePolicy('version: 1\nrules:\n  - id: any\n    when: {}\n    action: warn\n  - id: new-high\n    when: { severity: ">=high", new: true }\n    action: fail\n');
+    const whole = evaluatePolicy(policy, all, fresh);
+    // Shuffled deterministically, then added 7 at a time.
+    const shuffled = [...all].sort((a, b) => (a.finding.fingerprint.slice(9) < b.finding.fingerprint.slice(9) ? -1 : 1));
+    const batched = new PolicyEvaluation(policy, fresh);
+    for (let i = 0; i < shuffled.length; i += 7) batched.add(shuffled.slice(i, i + 7));
+    expect(batched.finish()).toEqual(whole);
+    const any = whole.rules.find((r) => r.id === 'any')!;
+    expect(any.matched).toBe(900);
+    expect(any.findings).toHaveLength(200);
+    // 225 criticals: the list is all critical, in fingerprint order.
+    expect(new Set(any.findings.map((f) => f.severity))).toEqual(new Set(['critical']));
+    expect(any.findings.map((f) => f.fingerprint)).toEqual([...any.findings.map((f) => f.fingerprint)].sort());
+    const newHigh = whole.rules.find((r) => r.id === 'new-high')!;
+    // 75 new criticals and 75 new highs: all listed, criticals first.
+    expect(newHigh.matched).toBe(150);
+    expect(newHigh.findings.map((f) => f.severity)).toEqual([...Array(75).fill('critical'), ...Array(75).fill('high')]);
   });
 });
