@@ -8,12 +8,13 @@
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { accessSync, closeSync, constants as fsConstants, existsSync, openSync, statSync } from 'node:fs';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { basename, delimiter, dirname, isAbsolute, join, resolve } from 'node:path';
 import axios, { type AxiosInstance, type AxiosResponse } from 'axios';
 import { Command } from 'commander';
 import { OUTPUT_FILES, SCAN_TOOLS, type ScanConfig, type ScanTool, type ToolConfig } from '../domain/scan-config.js';
 import { EXIT } from './exit-codes.js';
+import { appendReportFile } from './submit.js';
 
 // ---------------------------------------------------------------------------------------------
 // Environment detection (pure)
@@ -476,13 +477,11 @@ export async function runCiDetailed(options: CiOptions, io: CiIo): Promise<CiRes
       if (value) form.set(field, value.slice(0, 500));
     }
     for (const file of files) {
-      let bytes: Buffer;
       try {
-        bytes = await readFile(file);
+        await appendReportFile(form, file);
       } catch (error) {
         throw new CiFailure(EXIT.usage, `cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? 'error'}`);
       }
-      form.append('report', new Blob([new Uint8Array(bytes)]), basename(file));
       result.submitted.push(basename(file));
     }
 

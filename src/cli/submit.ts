@@ -1,5 +1,6 @@
 // `scanhub submit`: multipart upload of report files to the API (axios), with a verdict-ready result.
-import { readFile } from 'node:fs/promises';
+import { constants, openAsBlob } from 'node:fs';
+import { access, stat } from 'node:fs/promises';
 import { basename } from 'node:path';
 import axios, { AxiosError } from 'axios';
 import { EXIT } from './exit-codes.js';
@@ -16,6 +17,16 @@ export interface SubmitOptions {
   files: string[];
 }
 
+/**
+ * Adds a report file to the upload as a Blob backed by the file: the request streams it from disk, so
+ * a 500 MB report is never held in the CLI's memory. Throws the file's error (ENOENT, EACCES, EISDIR).
+ */
+export async function appendReportFile(form: FormData, file: string): Promise<void> {
+  await access(file, constants.R_OK);
+  if ((await stat(file)).isDirectory()) throw Object.assign(new Error(`${file} is a directory`), { code: 'EISDIR' });
+  form.append('report', await openAsBlob(file), basename(file));
+}
+
 export type SubmitOutcome = { ok: true; body: unknown } | { ok: false; exitCode: number; message: string };
 
 export async function submitReports(opts: SubmitOptions): Promise<SubmitOutcome> {
@@ -25,13 +36,11 @@ export async function submitReports(opts: SubmitOptions): Promise<SubmitOutcome>
   if (opts.tool) form.set('tool', opts.tool);
   if (opts.targetRef) form.set('targetRef', opts.targetRef);
   for (const file of opts.files) {
-    let bytes: Buffer;
     try {
-      bytes = await readFile(file);
+      await appendReportFile(form, file);
     } catch (error) {
       return { ok: false, exitCode: EXIT.usage, message: `cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? 'error'}` };
     }
-    form.append('report', new Blob([new Uint8Array(bytes)]), basename(file));
   }
   const endpoint = `${opts.url.replace(/\/+$/, '')}/api/v1/projects/${encodeURIComponent(opts.project)}/submissions`;
   try {
