@@ -73,7 +73,13 @@ async function chooseReaders(deps: IngestDeps, tx: Queryable, reports: readonly 
 
 class Staging {
   #seq = 0;
-  constructor(private readonly tx: Queryable) {}
+  /** The INSERT the server is running while the next batch is parsed (at most one). */
+  #inFlight: Promise<unknown> | undefined;
+  readonly #tx: Queryable;
+
+  private constructor(tx: Queryable) {
+    this.#tx = tx;
+  }
 
   static async create(tx: Queryable): Promise<Staging> {
     // Dropped with the transaction, whatever its outcome. "C" collation: the windows page by byte order.
@@ -81,26 +87,31 @@ class Staging {
     return new Staging(tx);
   }
 
+  /** Sends the findings; returns once the previous batch is stored (a failure surfaces here or at the next call). */
   async add(findings: readonly Finding[], reportIndex: number): Promise<void> {
     for (let i = 0; i < findings.length; i += STAGE_ROWS) {
       const batch = findings.slice(i, i + STAGE_ROWS);
-      const first = this.#seq;
+      const params = [batch.map((f) => vulnerabilityKey(f) ?? f.fingerprint), this.#seq, reportIndex, batch.map((f) => JSON.stringify(f)).join('\n')];
       this.#seq += batch.length;
-      await this.tx.query(
+      await this.#inFlight;
+      const sent = this.#tx.query(
         `INSERT INTO ingest_staging (group_key, seq, report_index, data)
          SELECT x.group_key, $2 + x.n - 1, $3, x.data FROM unnest($1::text[], string_to_array($4::text, E'\\n')) WITH ORDINALITY AS x(group_key, data, n)`,
-        [batch.map((f) => vulnerabilityKey(f) ?? f.fingerprint), first, reportIndex, batch.map((f) => JSON.stringify(f)).join('\n')],
+        params,
       );
+      sent.catch(() => undefined); // awaited at the next call or in windows(): not an unhandled rejection meanwhile
+      this.#inFlight = sent;
     }
   }
 
   /** The staged findings in windows that never split a key, in report order within a key. */
   async *windows(): AsyncGenerator<{ finding: Finding; reportIndex: number }[]> {
-    await this.tx.query(`CREATE INDEX ON ingest_staging (group_key, seq)`);
-    await this.tx.query(`ANALYZE ingest_staging`);
+    await this.#inFlight;
+    await this.#tx.query(`CREATE INDEX ON ingest_staging (group_key, seq)`);
+    await this.#tx.query(`ANALYZE ingest_staging`);
     let last = '';
     for (;;) {
-      const { rows } = await this.tx.query<{ group_key: string; report_index: number; data: string }>(
+      const { rows } = await this.#tx.query<{ group_key: string; report_index: number; data: string }>(
         `SELECT group_key, report_index, data FROM ingest_staging
           WHERE group_key > $1 AND group_key <= (SELECT max(group_key) FROM (SELECT group_key FROM ingest_staging WHERE group_key > $1 ORDER BY group_key LIMIT $2) w)
           ORDER BY group_key, seq`,
