@@ -14,7 +14,7 @@ import axios, { type AxiosInstance, type AxiosResponse } from 'axios';
 import { Command } from 'commander';
 import { OUTPUT_FILES, SCAN_TOOLS, type ScanConfig, type ScanTool, type ToolConfig } from '../domain/scan-config.js';
 import { EXIT } from './exit-codes.js';
-import { appendReportFile } from './submit.js';
+import { appendReportFile, redirectHint } from './submit.js';
 
 // ---------------------------------------------------------------------------------------------
 // Environment detection (pure)
@@ -402,7 +402,7 @@ export async function runCiDetailed(options: CiOptions, io: CiIo): Promise<CiRes
         if (e.response && !RETRYABLE_STATUS.has(e.response.status)) {
           const msg = serverMessage(e.response.data) ?? e.message ?? 'error';
           const code = e.response.status >= 500 ? EXIT.error : EXIT.usage;
-          const hint = e.response.status === 401 ? ' (check SCANHUB_TOKEN)' : e.response.status === 403 ? ' (the token may be scoped to another project or lack the ci role)' : e.response.status === 404 ? ` (does the project "${project}" exist?)` : '';
+          const hint = redirectHint(e.response) || (e.response.status === 401 ? ' (check SCANHUB_TOKEN)' : e.response.status === 403 ? ' (the token may be scoped to another project or lack the ci role)' : e.response.status === 404 ? ` (does the project "${project}" exist?)` : '');
           throw new CiFailure(code, `${what}: ScanHub answered ${e.response.status}: ${msg}${hint}`);
         }
         lastProblem = e.response ? `ScanHub answered ${e.response.status}${serverMessage(e.response.data) ? ` (${serverMessage(e.response.data)})` : ''}` : `cannot reach ScanHub at ${url} (${e.code ?? e.message ?? 'network error'})`;
@@ -491,6 +491,8 @@ export async function runCiDetailed(options: CiOptions, io: CiIo): Promise<CiRes
       http.post<{ id: string; verdict: CiVerdict | null; counts?: { new: number; fixed: number; total: number } }>(`${url}/api/v1/projects/${encodeURIComponent(project)}/submissions`, form, {
         headers: { ...auth, 'Idempotency-Key': idempotencyKey },
         maxBodyLength: Infinity,
+        // follow-redirects keeps every byte sent to replay it on a redirect: the reports would be held whole.
+        maxRedirects: 0,
         responseType: 'json',
       }),
     );

@@ -36,6 +36,27 @@ describe('report files in the upload', () => {
     }
   });
 
+  it('does not follow a redirect with the upload (that would hold it whole), and says where it points', async () => {
+    const path = join(dir, 'semgrep.json');
+    writeFileSync(path, '{"results":[]}');
+    let posts = 0;
+    const server = createServer((req, res) => {
+      posts += 1;
+      req.resume();
+      req.on('end', () => res.writeHead(307, { location: 'https://scanhub.example.com/api/v1/projects/a%2Fb/submissions' }).end());
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    try {
+      const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+      const outcome = await submitReports({ url, token: 't', project: 'a/b', ref: 'main', files: [path] });
+      expect(outcome).toMatchObject({ ok: false });
+      expect((outcome as { message: string }).message).toContain('redirect to https://scanhub.example.com/api/v1/projects/a%2Fb/submissions: set SCANHUB_URL');
+      expect(posts).toBe(1);
+    } finally {
+      server.close();
+    }
+  });
+
   it('says which file it cannot read, and why', async () => {
     await expect(appendReportFile(new FormData(), join(dir, 'missing.json'))).rejects.toMatchObject({ code: 'ENOENT' });
     await expect(appendReportFile(new FormData(), dir)).rejects.toMatchObject({ code: 'EISDIR' });

@@ -27,6 +27,12 @@ export async function appendReportFile(form: FormData, file: string): Promise<vo
   form.append('report', await openAsBlob(file), basename(file));
 }
 
+/** Uploads do not follow redirects (see maxRedirects): say where the server points instead. */
+export function redirectHint(res: { status: number; headers: Record<string, unknown> }): string {
+  const location = res.headers.location;
+  return res.status >= 300 && res.status < 400 ? ` (a redirect${typeof location === 'string' ? ` to ${location}` : ''}: set SCANHUB_URL to the address ScanHub is served at)` : '';
+}
+
 export type SubmitOutcome = { ok: true; body: unknown } | { ok: false; exitCode: number; message: string };
 
 export async function submitReports(opts: SubmitOptions): Promise<SubmitOutcome> {
@@ -47,6 +53,8 @@ export async function submitReports(opts: SubmitOptions): Promise<SubmitOutcome>
     const res = await axios.post(endpoint, form, {
       headers: { Authorization: `Bearer ${opts.token}`, ...(opts.idempotencyKey ? { 'Idempotency-Key': opts.idempotencyKey } : {}) },
       maxBodyLength: Infinity,
+      // follow-redirects keeps every byte sent to replay it on a redirect: the report would be held whole.
+      maxRedirects: 0,
       timeout: 120_000,
     });
     return { ok: true, body: res.data };
@@ -54,7 +62,7 @@ export async function submitReports(opts: SubmitOptions): Promise<SubmitOutcome>
     const e = error as AxiosError<{ error?: { code?: string; message?: string } }>;
     if (e.response) {
       const body = e.response.data?.error;
-      const message = `${e.response.status} ${body?.code ?? ''}: ${body?.message ?? e.message}`.trim();
+      const message = `${e.response.status} ${body?.code ?? ''}: ${body?.message ?? e.message}${redirectHint(e.response)}`.trim();
       return { ok: false, exitCode: e.response.status >= 500 ? EXIT.error : EXIT.usage, message };
     }
     return { ok: false, exitCode: EXIT.error, message: `cannot reach ScanHub at ${opts.url}: ${e.code ?? e.message}` };
