@@ -11,7 +11,7 @@ import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { scanners } from '../integrations/index.js';
-import { createIngestHandler, queueSubmission } from '../src/ingest/async.js';
+import { createIngestHandler, queueSubmission, storedChunks } from '../src/ingest/async.js';
 import { detectStreamedReport, streamReport } from '../src/ingest/parse-stream.js';
 import type { Job } from '../src/jobs/queue.js';
 import { createProject } from '../src/store/repositories/projects.js';
@@ -49,15 +49,9 @@ async function child(path: string): Promise<Figures> {
 
     // The parse alone: the stored chunks through the splitter and the plugin, findings counted and dropped.
     const { rows } = await db.query<{ idx: number }>(`SELECT idx FROM submission_upload_reports WHERE upload_id = $1`, [id]);
-    const open = async function* () {
-      for (let seq = 0; ; seq++) {
-        const r = await db.query<{ content: Buffer }>(`SELECT content FROM submission_upload_chunks WHERE upload_id = $1 AND idx = $2 AND seq = $3`, [id, rows[0]!.idx, seq]);
-        if (!r.rows[0]) return;
-        yield Buffer.from(r.rows[0].content);
-      }
-    };
+    const open = () => storedChunks(db, id, rows[0]!.idx);
     t = performance.now();
-    const found = await detectStreamedReport(scanners, open, 'trivy.json');
+    const found = (await detectStreamedReport(scanners, open, 'trivy.json'))!;
     let parsed = 0;
     await streamReport(found, open, 'trivy.json', async (findings) => void (parsed += findings.length));
     const readMs = performance.now() - t;

@@ -12,7 +12,7 @@ import type { ScannerPlugin } from '../plugins/scanner.js';
 import type { Database, Queryable } from '../store/db.js';
 import { ingestSubmission, type RequestFields, type SubmissionRequest, type UploadedReport } from './submit.js';
 import { ingestStoredSubmission, type StoredReport } from './submit-stream.js';
-import { decodeUploadFile, rechunk } from './upload.js';
+import { concatChunks, decodeUploadFile, rechunk } from './upload.js';
 
 export const INGEST_QUEUE = 'ingest.submission';
 
@@ -79,7 +79,7 @@ export async function loadPendingUpload(q: Queryable, id: string): Promise<Pendi
 export const DEFAULT_STREAM_ABOVE = 64 * 1024 * 1024;
 
 /** One stored report's bytes, a chunk at a time (a row stored before chunking is its one chunk). */
-async function* storedChunks(q: Queryable, uploadId: string, idx: number): AsyncGenerator<Buffer> {
+export async function* storedChunks(q: Queryable, uploadId: string, idx: number): AsyncGenerator<Buffer> {
   const { rows: legacy } = await q.query<{ content: Uint8Array | null }>(`SELECT content FROM submission_upload_reports WHERE upload_id = $1 AND idx = $2`, [uploadId, idx]);
   if (legacy[0]?.content) {
     yield* rechunk([asBuffer(legacy[0].content)]);
@@ -93,12 +93,6 @@ async function* storedChunks(q: Queryable, uploadId: string, idx: number): Async
 }
 
 const asBuffer = (b: Uint8Array) => (Buffer.isBuffer(b) ? b : Buffer.from(b.buffer, b.byteOffset, b.byteLength));
-
-async function wholeReport(q: Queryable, uploadId: string, idx: number): Promise<Buffer> {
-  const parts: Buffer[] = [];
-  for await (const chunk of storedChunks(q, uploadId, idx)) parts.push(chunk);
-  return Buffer.concat(parts);
-}
 
 async function digestOf(q: Queryable, uploadId: string, idx: number): Promise<Buffer> {
   const h = createHash('sha256');
@@ -131,14 +125,13 @@ export function createIngestHandler(deps: { db: Database; scanners: readonly Sca
         const reports = await Promise.all(stored.map(async (r): Promise<StoredReport> => ({
           filename: r.filename,
           tool: r.tool ?? undefined,
-          size: Number(r.size),
           sha256: r.sha256 ? Buffer.from(r.sha256, 'hex') : await digestOf(deps.db, uploadId, r.idx),
           chunks: (q) => storedChunks(q, uploadId, r.idx),
         })));
         result = await ingestStoredSubmission(ingestDeps, { ...request, reports });
       } else {
         const reports: UploadedReport[] = [];
-        for (const r of stored) reports.push({ filename: r.filename, tool: r.tool ?? undefined, content: await wholeReport(deps.db, uploadId, r.idx) });
+        for (const r of stored) reports.push({ filename: r.filename, tool: r.tool ?? undefined, content: await concatChunks(storedChunks(deps.db, uploadId, r.idx)) });
         result = await ingestSubmission(ingestDeps, { ...request, reports });
       }
       await deps.db.query(`DELETE FROM submission_uploads WHERE id = $1`, [uploadId]);

@@ -41,10 +41,19 @@ function splitError(error: unknown, filename: string): never {
   throw error;
 }
 
-async function readSkeleton(open: OpenChunks, patterns: readonly PathPattern[], samples: number, filename: string): Promise<{ skeleton: unknown; counts: Map<string, number> }> {
+/** Pass 1: the skeleton, or undefined when the document does not start as JSON (XML, a bare literal: read whole). */
+async function readSkeleton(open: OpenChunks, patterns: readonly PathPattern[], samples: number, filename: string): Promise<{ skeleton: unknown; counts: Map<string, number> } | undefined> {
   const splitter = new JsonSplitter(patterns, { samples, values: false });
+  let looked = false;
   try {
-    for await (const chunk of open()) splitter.write(chunk);
+    for await (const chunk of open()) {
+      if (!looked) {
+        const first = /\S/.exec(chunk.subarray(0, 64).toString('utf8').replace(/^\uFEFF/, ''))?.[0];
+        if (first && first !== '{' && first !== '[') return undefined;
+        looked = first !== undefined;
+      }
+      splitter.write(chunk);
+    }
     return { skeleton: splitter.end(), counts: splitter.counts };
   } catch (error) {
     splitError(error, filename);
@@ -72,15 +81,16 @@ function emptyArrays(skeleton: unknown, pointers: Iterable<string>): unknown {
   return doc;
 }
 
-/** Picks the plugin from the document's skeleton (with a few items of each large array) and returns the plugin's own skeleton. */
-export async function detectStreamedReport(plugins: readonly ScannerPlugin[], open: OpenChunks, filename: string, toolId?: string): Promise<StreamedReport> {
+/** Picks the plugin from the document's skeleton (undefined: not JSON) (with a few items of each large array) and returns the plugin's own skeleton. */
+export async function detectStreamedReport(plugins: readonly ScannerPlugin[], open: OpenChunks, filename: string, toolId?: string): Promise<StreamedReport | undefined> {
   const everyPattern = plugins.flatMap((p) => p.streamItems ?? []);
   const first = await readSkeleton(open, everyPattern, SAMPLES, filename);
+  if (!first) return undefined;
   const plugin = choosePlugin(plugins, ReportInput.ofJson(first.skeleton, filename), toolId);
   const patterns = plugin.streamItems ?? [];
   const cut = [...first.counts].filter(([pointer, n]) => n > SAMPLES && !coversArray(patterns, pointer));
   // Another plugin's pattern cut an array this one reads whole: read its skeleton again, with its own patterns.
-  const skeleton = cut.length ? (await readSkeleton(open, patterns, 0, filename)).skeleton : emptyArrays(first.skeleton, [...first.counts.keys()].filter((p) => coversArray(patterns, p)));
+  const skeleton = cut.length ? (await readSkeleton(open, patterns, 0, filename))!.skeleton : emptyArrays(first.skeleton, [...first.counts.keys()].filter((p) => coversArray(patterns, p)));
   return { plugin, skeleton };
 }
 

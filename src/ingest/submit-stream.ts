@@ -13,6 +13,7 @@ import { ReportFormatError } from '../errors.js';
 import type { Finding } from '../domain/finding.js';
 import { vulnerabilityKey } from '../domain/identity.js';
 import { ReportInput } from '../plugins/report-input.js';
+import { concatChunks } from './upload.js';
 import type { Queryable } from '../store/db.js';
 import { disambiguateRepeatedCode, parseReport, type ParsedReport } from './parse-report.js';
 import { detectStreamedReport, streamReport, type OpenChunks, type StreamedReport } from './parse-stream.js';
@@ -22,7 +23,6 @@ import { beginSubmission, finishSubmission, ingestOnce, requestHash, type Ingest
 export interface StoredReport {
   filename: string;
   tool?: string | undefined;
-  size: number;
   sha256: Buffer;
   chunks: (q: Queryable) => AsyncIterable<Buffer>;
 }
@@ -32,21 +32,6 @@ const WINDOW_ITEMS = 5_000;
 /** Staged rows per INSERT. */
 const STAGE_ROWS = 2_000;
 
-async function startsAsJson(open: OpenChunks): Promise<boolean> {
-  for await (const chunk of open()) {
-    const text = chunk.subarray(0, 64).toString('utf8').replace(/^\uFEFF/, '');
-    const m = /\S/.exec(text);
-    if (m) return m[0] === '{' || m[0] === '[';
-  }
-  return false;
-}
-
-async function readWhole(open: OpenChunks): Promise<Buffer> {
-  const parts: Buffer[] = [];
-  for await (const chunk of open()) parts.push(chunk);
-  return Buffer.concat(parts);
-}
-
 type Reader = { kind: 'stream'; found: StreamedReport; open: OpenChunks } | { kind: 'whole'; parsed: ParsedReport };
 
 /** How each report will be read: streamed when its plugin names its items, else whole (as small reports are). */
@@ -55,14 +40,12 @@ async function chooseReaders(deps: IngestDeps, tx: Queryable, reports: readonly 
   for (const r of reports) {
     const open: OpenChunks = () => r.chunks(tx);
     try {
-      if (await startsAsJson(open)) {
-        const found = await detectStreamedReport(deps.scanners, open, r.filename, r.tool);
-        if (found.plugin.streamItems?.length) {
-          readers.push({ kind: 'stream', found, open });
-          continue;
-        }
+      const found = await detectStreamedReport(deps.scanners, open, r.filename, r.tool);
+      if (found?.plugin.streamItems?.length) {
+        readers.push({ kind: 'stream', found, open });
+        continue;
       }
-      readers.push({ kind: 'whole', parsed: parseReport(deps.scanners, new ReportInput(await readWhole(open), r.filename), r.tool) });
+      readers.push({ kind: 'whole', parsed: parseReport(deps.scanners, new ReportInput(await concatChunks(open()), r.filename), r.tool) });
     } catch (error) {
       if (error instanceof ReportFormatError) throw error.toAppError(r.filename);
       throw error;

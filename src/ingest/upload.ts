@@ -79,6 +79,13 @@ export async function* decodeUploadFile(path: string, filename: string | undefin
   }
 }
 
+/** A stream of buffers as one (for a report small enough to read whole). */
+export async function concatChunks(chunks: AsyncIterable<Buffer>): Promise<Buffer> {
+  const parts: Buffer[] = [];
+  for await (const chunk of chunks) parts.push(chunk);
+  return Buffer.concat(parts);
+}
+
 /** Regroups a stream of buffers into chunks of `size` bytes (the last one shorter). */
 export async function* rechunk(source: AsyncIterable<Buffer> | Iterable<Buffer>, size = UPLOAD_CHUNK_BYTES): AsyncGenerator<Buffer> {
   let parts: Buffer[] = [];
