@@ -20,6 +20,7 @@ import { ConfigError } from './config/load.js';
 import { createApp, createProbeApp } from './http/app.js';
 import type { Logger } from './logger.js';
 import { openDatabase, type Database } from './store/db.js';
+import { Lookups } from './store/lookup-cache.js';
 import { migrate } from './store/migrate.js';
 import { ensureBootstrapAdmin } from './security/tokens.js';
 import { seedDemo } from './demo.js';
@@ -94,7 +95,9 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
     throw error;
   }
   const lifecycle = { draining: false };
-  const deps = { db, scanners, connections, notifiers, outbound, secrets, config, log, lifecycle };
+  // Only the API reads tokens and projects per request; the cache listens from its own connection.
+  const lookups = serveApi ? await new Lookups().start(db) : undefined;
+  const deps = { db, scanners, connections, notifiers, outbound, secrets, config, log, lifecycle, lookups };
   const app = serveApi ? createApp(deps) : createProbeApp(deps);
   const server = await new Promise<Server>((resolve, reject) => {
     const tls = tlsOptions(config);
@@ -102,6 +105,7 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
     s.once('error', reject);
     s.listen(config.port, config.host, () => resolve(s));
   }).catch(async (error: unknown) => {
+    await lookups?.close();
     await db.close();
     throw error;
   });
@@ -125,6 +129,7 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
         await background?.stop(config.shutdownGraceSeconds * 1000);
         await closed;
         clearTimeout(forced);
+        await lookups?.close();
         await db.close();
         log.info({ role: config.role }, 'stopped');
       })();

@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import express, { type Express } from 'express';
 import { AppError } from '../errors.js';
 import type { AppDeps } from './deps.js';
-import { authenticate } from './middleware/auth.js';
+import { authenticate, SAFE_METHODS } from './middleware/auth.js';
 import { WindowLimiter } from '../security/rate-limit.js';
 import { errorHandler, notFound } from './middleware/errors.js';
 import { findingRoutes } from './routes/findings.js';
@@ -27,6 +27,8 @@ import { buildOpenApi } from './openapi.js';
 import { API_ROUTES } from './permissions.js';
 import { scanhubVersion } from '../paths.js';
 
+const INGEST_PATH = /^\/(?:api\/v1\/projects\/[^/]+\/submissions|webhooks\/)/;
+
 export function createApp(deps: AppDeps): Express {
   const app = express();
   app.disable('x-powered-by');
@@ -34,6 +36,18 @@ export function createApp(deps: AppDeps): Express {
   app.set('query parser', 'simple');
 
   app.use(observeRequests);
+  // A request that may change tokens or projects turns this instance's caches off until it is answered,
+  // then empties them (see Lookups.hold). Report uploads and webhooks change neither.
+  const lookups = deps.lookups;
+  if (lookups) {
+    app.use((req, res, next) => {
+      if (SAFE_METHODS.has(req.method) || INGEST_PATH.test(req.path)) return next();
+      const release = lookups.hold();
+      res.once('finish', release);
+      res.once('close', release);
+      next();
+    });
+  }
   app.use((req, res, next) => {
     const incoming = req.get('x-request-id');
     res.locals.requestId = incoming && /^[\w.-]{1,64}$/.test(incoming) ? incoming : randomUUID();
@@ -81,6 +95,7 @@ export function createApp(deps: AppDeps): Express {
   );
   api.use(
     authenticate(deps.db, {
+      lookups: deps.lookups,
       limiter: deps.authLimiter ?? new WindowLimiter(30, 60_000),
       perToken: deps.config.apiRateLimit > 0 ? new WindowLimiter(deps.config.apiRateLimit, 60_000) : undefined,
     }),

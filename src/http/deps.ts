@@ -8,6 +8,8 @@ import type { NotifierPlugin } from '../plugins/notifier.js';
 import type { Database } from '../store/db.js';
 
 /** Everything the HTTP layer needs, passed in (createApp never reaches for globals). */
+import type { Lookups } from '../store/lookup-cache.js';
+
 export interface AppDeps {
   db: Database;
   scanners: readonly ScannerPlugin[];
@@ -27,6 +29,8 @@ export interface AppDeps {
   now?: (() => Date) | undefined;
   /** Set while the instance shuts down: /readyz answers 503 so load balancers stop sending work. */
   lifecycle?: { draining: boolean } | undefined;
+  /** Token and project caches kept exact by the database's change announcements; without it, every lookup reads. */
+  lookups?: Lookups | undefined;
   /** Failed-authentication limiter; one per app (tests get their own). */
   authLimiter?: import('../security/rate-limit.js').WindowLimiter | undefined;
 }

@@ -5,11 +5,10 @@ import { AppError } from '../errors.js';
 import { loadSubmission } from '../ingest/submit.js';
 import { scanhubVersion } from '../paths.js';
 import type { Queryable } from '../store/db.js';
-import { LAST_SEEN_AT, queryFindings, type FindingFilter, type StoredFinding } from '../store/repositories/findings.js';
+import { queryFindings, STORED_FINDING_COLUMNS, storedFindingText, type FindingFilter, type StoredFinding, type StoredFindingRow } from '../store/repositories/findings.js';
 import { getProject } from '../store/repositories/projects.js';
 import { emptySeverityCounts, freshnessOf, rankFindings, totalsOf, type ReportModel, type TrendPoint } from './report-model.js';
 import type { Severity } from '../domain/finding.js';
-import type { Finding } from '../domain/finding.js';
 
 const TREND_POINTS = 12;
 
@@ -18,21 +17,11 @@ function scanhubFreshness(data: readonly { source: string; checkedAt: string | n
   return (data ?? []).map((d) => ({ tool: `ScanHub ${d.source.toUpperCase()}`, dbUpdatedAt: d.checkedAt, ageDays: d.ageDays }));
 }
 
-interface FindingRow {
-  id: string;
-  tools: string[];
-  data: Finding;
-  first_seen_at: Date;
-  last_seen_at: Date;
+/** Findings (aliased `f`) as stored findings. */
+async function storedFindings(q: Queryable, sql: string, params: unknown[]): Promise<StoredFinding[]> {
+  const { rows } = await q.query<StoredFindingRow>(`SELECT ${STORED_FINDING_COLUMNS} ${sql}`, params);
+  return rows.map((r) => JSON.parse(storedFindingText(r)) as StoredFinding);
 }
-
-const toStored = (r: FindingRow): StoredFinding => ({
-  ...r.data,
-  id: r.id,
-  sources: r.tools,
-  firstSeenAt: new Date(r.first_seen_at).toISOString(),
-  lastSeenAt: new Date(r.last_seen_at).toISOString(),
-});
 
 /** Every finding matching the filter, page by page (exports are not paged). */
 export async function allFindings(q: Queryable, projectId: string, filter: FindingFilter): Promise<StoredFinding[]> {
@@ -73,17 +62,8 @@ export async function loadSubmissionReport(q: Queryable, submissionId: string, n
   const submission = await loadSubmission(q, submissionId);
   if (!submission) throw new AppError('SUBMISSION_NOT_FOUND');
   const project = await getProject(q, submission.projectId);
-  const { rows } = await q.query<FindingRow>(
-    `SELECT f.id, f.tools, f.data, f.first_seen_at, ${LAST_SEEN_AT} FROM findings f
-      WHERE f.id IN (SELECT finding_id FROM occurrences WHERE submission_id = $1)`,
-    [submission.id],
-  );
-  const fixed = await q.query<FindingRow>(
-    `SELECT f.id, f.tools, f.data, f.first_seen_at, ${LAST_SEEN_AT} FROM findings f
-       JOIN ref_findings r ON r.finding_id = f.id WHERE r.fixed_in_submission = $1`,
-    [submission.id],
-  );
-  const findings = rows.map(toStored);
+  const findings = await storedFindings(q, `FROM findings f WHERE f.id IN (SELECT finding_id FROM occurrences WHERE submission_id = $1)`, [submission.id]);
+  const fixed = await storedFindings(q, `FROM findings f JOIN ref_findings r ON r.finding_id = f.id WHERE r.fixed_in_submission = $1`, [submission.id]);
   return {
     scope: 'submission',
     project: { id: project.id, name: project.name },
@@ -104,7 +84,7 @@ export async function loadSubmissionReport(q: Queryable, submissionId: string, n
     trend: await trendOf(q, project.id, submission.ref),
     freshness: [...freshnessOf(submission.reports, now), ...scanhubFreshness(submission.verdict?.data)],
     findings: rankFindings(findings, exceptionMap(submission.verdict?.exceptions)),
-    fixed: fixed.rows.map(toStored),
+    fixed,
     reportUrl,
   };
 }

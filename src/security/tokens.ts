@@ -1,6 +1,7 @@
 // API tokens: random, shown once, stored only as a SHA-256 hash (they carry 256 bits of entropy,
 // so a fast hash is enough; the database never holds a usable token).
 import { createHash, randomBytes } from 'node:crypto';
+import type { LookupCache } from '../store/lookup-cache.js';
 import type { Queryable } from '../store/db.js';
 
 export const ROLES = ['admin', 'security', 'maintainer', 'ci', 'viewer'] as const;
@@ -38,22 +39,35 @@ export async function createToken(
   return { id: rows[0]!.id, token };
 }
 
-export async function authenticateToken(q: Queryable, token: string): Promise<TokenIdentity | undefined> {
-  if (!token || token.length > 512) return undefined;
+/** The identity of a live token, with when it expires (ms since the epoch), read by its hash. */
+async function readToken(q: Queryable, tokenHash: string): Promise<(TokenIdentity & { expiresAt: number | null }) | undefined> {
   // "Last used" to the minute: a write (and a row lock every request with the token queues on) per
   // request capped a pipeline fleet sharing one token at a few hundred requests a second.
-  const { rows } = await q.query<{ id: string; name: string; role: Role; project_id: string | null }>(
+  const { rows } = await q.query<{ id: string; name: string; role: Role; project_id: string | null; expires_at: Date | null }>(
     `WITH token AS (
-       SELECT id, name, role, project_id, last_used_at FROM api_tokens
+       SELECT id, name, role, project_id, expires_at, last_used_at FROM api_tokens
         WHERE token_hash = $1 AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > now())),
      touched AS (
        UPDATE api_tokens a SET last_used_at = now() FROM token t
         WHERE a.id = t.id AND (t.last_used_at IS NULL OR t.last_used_at < now() - interval '1 minute'))
-     SELECT id, name, role, project_id FROM token`,
-    [hashToken(token)],
+     SELECT id, name, role, project_id, expires_at FROM token`,
+    [tokenHash],
   );
   const row = rows[0];
-  return row ? { tokenId: row.id, name: row.name, role: row.role, projectId: row.project_id } : undefined;
+  return row && { tokenId: row.id, name: row.name, role: row.role, projectId: row.project_id, expiresAt: row.expires_at ? new Date(row.expires_at).getTime() : null };
+}
+
+/**
+ * The identity of a token that is known, not revoked and not expired. With `cache` (an instance's
+ * Lookups.tokens, kept exact by the database's change announcements), a token used again within the
+ * minute is not read again; its expiry is still checked on every use.
+ */
+export async function authenticateToken(q: Queryable, token: string, cache?: LookupCache<TokenIdentity & { expiresAt: number | null }>): Promise<TokenIdentity | undefined> {
+  if (!token || token.length > 512) return undefined;
+  const tokenHash = hashToken(token);
+  const found = cache ? await cache.get(tokenHash, () => readToken(q, tokenHash)) : await readToken(q, tokenHash);
+  if (!found || (found.expiresAt !== null && found.expiresAt <= Date.now())) return undefined;
+  return { tokenId: found.tokenId, name: found.name, role: found.role, projectId: found.projectId };
 }
 
 /**

@@ -1,4 +1,5 @@
 // One database interface over a PostgreSQL server (pg) and embedded PGlite: same SQL, same results.
+import { createHash } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import pg from 'pg';
 import type { PGlite } from '@electric-sql/pglite';
@@ -8,14 +9,43 @@ export interface QueryResult<T> {
   rowCount: number;
 }
 
+export interface QueryOptions {
+  /**
+   * A hot query: PostgreSQL keeps it parsed and planned per connection (a named prepared statement),
+   * instead of planning it on every call. Only for statements whose text takes a bounded number of
+   * shapes, with values as parameters; PGlite plans as before.
+   */
+  prepare?: boolean;
+}
+
 export interface Queryable {
-  query<T = Record<string, unknown>>(sql: string, params?: readonly unknown[]): Promise<QueryResult<T>>;
+  query<T = Record<string, unknown>>(sql: string, params?: readonly unknown[], options?: QueryOptions): Promise<QueryResult<T>>;
   /** Runs a script of several statements without parameters (migrations). */
   exec(sql: string): Promise<void>;
 }
 
+/** A channel being listened to (see listen). */
+export interface Listener {
+  /** True while notifications are being received; false from a lost connection until it is back. */
+  readonly live: boolean;
+  close(): Promise<void>;
+}
+
+export interface ListenHandlers {
+  /** A notification on the channel, with its payload. */
+  notify(payload: string): void;
+  /** Listening (re)started: notifications sent while it was not may have been missed. */
+  reset(): void;
+}
+
 export interface Database extends Queryable {
   readonly kind: 'postgres' | 'pglite';
+  /**
+   * Listens to a NOTIFY channel. On PostgreSQL this is a connection of its own, outside the pool,
+   * reconnected (with backoff) when it breaks: `live` is false meanwhile, and `reset` is called once it
+   * listens again. PGlite is one process: notifications come from this process's own statements.
+   */
+  listen(channel: string, handlers: ListenHandlers): Promise<Listener>;
   /** Runs fn in one transaction: committed when it resolves, rolled back when it throws. */
   transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T>;
   close(): Promise<void>;
@@ -37,18 +67,88 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<Databa
   return openPglite(options.memory ? undefined : (options.dataDir ?? './data'));
 }
 
+/** Prepared statements per connection, at most: past this, a statement is planned per call as any other. */
+const MAX_PREPARED = 200;
+const statementNames = new Map<string, string>();
+
+/** The name a prepared statement's text is kept under (the same on every connection), while there is room. */
+function statementName(sql: string): string | undefined {
+  let name = statementNames.get(sql);
+  if (name === undefined && statementNames.size < MAX_PREPARED) {
+    name = `scanhub_${createHash('sha1').update(sql).digest('hex')}`;
+    statementNames.set(sql, name);
+  }
+  return name;
+}
+
+/** A pg connection that LISTENs to one channel, reconnecting (1 s, doubling to 30 s) while not closed. */
+async function listenPostgres(config: pg.ClientConfig, channel: string, handlers: ListenHandlers): Promise<Listener> {
+  if (!/^[a-z_][a-z0-9_]*$/.test(channel)) throw new Error('invalid channel name');
+  let client: pg.Client | undefined;
+  let live = false;
+  let closed = false;
+  let retryMs = 1000;
+  let timer: NodeJS.Timeout | undefined;
+  const lost = (broken: pg.Client) => {
+    if (client !== broken) return;
+    live = false;
+    client = undefined;
+    broken.removeAllListeners('notification');
+    broken.end().catch(() => undefined);
+    if (!closed) timer = setTimeout(() => void connect(), retryMs);
+    retryMs = Math.min(retryMs * 2, 30_000);
+  };
+  const connect = async (): Promise<void> => {
+    const c = new pg.Client(config);
+    client = c;
+    c.on('error', () => lost(c));
+    c.on('end', () => lost(c));
+    c.on('notification', (n) => {
+      if (n.channel === channel) handlers.notify(n.payload ?? '');
+    });
+    try {
+      await c.connect();
+      await c.query(`LISTEN ${channel}`);
+    } catch {
+      lost(c);
+      return;
+    }
+    if (closed || client !== c) return;
+    retryMs = 1000;
+    live = true;
+    handlers.reset();
+  };
+  await connect();
+  return {
+    get live() {
+      return live;
+    },
+    async close() {
+      closed = true;
+      live = false;
+      clearTimeout(timer);
+      const c = client;
+      client = undefined;
+      await c?.end().catch(() => undefined);
+    },
+  };
+}
+
 function openPostgres(url: string, max: number, schema?: string): Database {
   if (schema !== undefined && !/^[a-z_][a-z0-9_]*$/.test(schema)) throw new Error('invalid schema name');
-  const pool = new pg.Pool({ connectionString: url, max, ...(schema ? { options: `-c search_path=${schema}` } : {}) });
+  const config: pg.ClientConfig = { connectionString: url, ...(schema ? { options: `-c search_path=${schema}` } : {}) };
+  const pool = new pg.Pool({ ...config, max });
+  const listeners = new Set<Listener>();
   // An idle client that errors (server restart) must not crash the process; the next query reconnects.
   pool.on('error', () => {});
-  const run = async <T>(client: pg.Pool | pg.PoolClient, sql: string, params?: readonly unknown[]) => {
-    const res = await client.query(sql, params as unknown[] | undefined);
+  const run = async <T>(client: pg.Pool | pg.PoolClient, sql: string, params?: readonly unknown[], options?: QueryOptions) => {
+    const name = options?.prepare ? statementName(sql) : undefined;
+    const res = await client.query(name ? { name, text: sql, values: params as unknown[] | undefined } : { text: sql, values: params as unknown[] | undefined });
     return { rows: res.rows as T[], rowCount: res.rowCount ?? 0 };
   };
   return {
     kind: 'postgres',
-    query: (sql, params) => run(pool, sql, params),
+    query: (sql, params, options) => run(pool, sql, params, options),
     exec: async (sql) => {
       await pool.query(sql);
     },
@@ -64,7 +164,7 @@ function openPostgres(url: string, max: number, schema?: string): Database {
       try {
         await client.query('BEGIN');
         const result = await fn({
-          query: (sql, params) => run(client, sql, params),
+          query: (sql, params, options) => run(client, sql, params, options),
           exec: async (sql) => {
             await client.query(sql);
           },
@@ -81,7 +181,15 @@ function openPostgres(url: string, max: number, schema?: string): Database {
         client.release(broken);
       }
     },
-    close: () => pool.end(),
+    async listen(channel, handlers) {
+      const listener = await listenPostgres(config, channel, handlers);
+      listeners.add(listener);
+      return listener;
+    },
+    async close() {
+      await Promise.all([...listeners].map((l) => l.close()));
+      await pool.end();
+    },
   };
 }
 
@@ -111,6 +219,21 @@ async function openPglite(dataDir: string | undefined): Promise<Database> {
           },
         }),
       ),
+    async listen(channel, handlers) {
+      const unlisten = await db.listen(channel, (payload) => handlers.notify(payload));
+      let live = true;
+      handlers.reset();
+      return {
+        get live() {
+          return live && !closed;
+        },
+        async close() {
+          if (!live) return;
+          live = false;
+          if (!closed) await unlisten();
+        },
+      };
+    },
     async close() {
       if (closed) return;
       closed = true;

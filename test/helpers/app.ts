@@ -11,6 +11,7 @@ import { createLogger } from '../../src/logger.js';
 import { createToken, type Role } from '../../src/security/tokens.js';
 import { WindowLimiter } from '../../src/security/rate-limit.js';
 import type { Database } from '../../src/store/db.js';
+import { Lookups } from '../../src/store/lookup-cache.js';
 import { openTestDatabase, type Backend } from './db.js';
 
 /** A fixed key for tests (never used outside them). */
@@ -28,8 +29,10 @@ export interface TestApp {
   close(): Promise<void>;
 }
 
-export async function startTestApp(backend: Backend, overrides: Partial<AppDeps> & { env?: NodeJS.ProcessEnv } = {}): Promise<TestApp> {
+export async function startTestApp(backend: Backend, overrides: Partial<AppDeps> & { env?: NodeJS.ProcessEnv; withLookups?: boolean } = {}): Promise<TestApp> {
   const db = await openTestDatabase(backend);
+  // The token and project caches, as `scanhub serve` runs them (off by default: tests change tokens in SQL and expect it at once).
+  const lookups = overrides.withLookups ? await new Lookups().start(db) : undefined;
   // The per-token API limit has its own test; elsewhere it would only make busy tests flaky.
   // Vulnerability-data sources point at a closed port: no test may download the public feeds.
   const config = loadConfig({
@@ -48,7 +51,7 @@ export async function startTestApp(backend: Backend, overrides: Partial<AppDeps>
     // Tests talk to fakes on loopback, which the operator would have to allow.
     outbound: createOutbound({ outboundAllow: '127.0.0.0/8' }),
     secrets: new SecretBox(parseSecretKey(TEST_SECRET_KEY)),
-    config, log: createLogger('silent'), authLimiter: new WindowLimiter(100_000, 60_000), ...overrides };
+    config, log: createLogger('silent'), authLimiter: new WindowLimiter(100_000, 60_000), lookups, ...overrides };
   const app = createApp(deps);
   const server = await new Promise<Server>((resolve) => {
     const s = app.listen(0, '127.0.0.1', () => resolve(s));
@@ -71,6 +74,7 @@ export async function startTestApp(backend: Backend, overrides: Partial<AppDeps>
     async close() {
       await new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeAllConnections();
+      await lookups?.close();
       await db.close();
     },
   };

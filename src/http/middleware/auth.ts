@@ -3,6 +3,7 @@ import type { Request, RequestHandler } from 'express';
 import { AppError } from '../../errors.js';
 import { authenticateToken, type Role, type TokenIdentity } from '../../security/tokens.js';
 import type { Database } from '../../store/db.js';
+import type { Lookups } from '../../store/lookup-cache.js';
 import { PERMISSIONS, type Action } from '../permissions.js';
 import { WindowLimiter } from '../../security/rate-limit.js';
 import { csrfMatches, readSession } from '../../security/sessions.js';
@@ -32,10 +33,11 @@ export function identity(res: { locals: Record<string, unknown> }): TokenIdentit
   return id;
 }
 
-/** Failed authentications per client address: by default 30 a minute, then 429 until the minute is over. */
-const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+/** Methods that change nothing: no CSRF token needed, and no cached token or project to forget. */
+export const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
-export function authenticate(db: Database, options: { limiter?: WindowLimiter; perToken?: WindowLimiter | undefined } = {}): RequestHandler {
+/** Failed authentications per client address: by default 30 a minute, then 429 until the minute is over. */
+export function authenticate(db: Database, options: { limiter?: WindowLimiter; perToken?: WindowLimiter | undefined; lookups?: Lookups | undefined } = {}): RequestHandler {
   const limiter = options.limiter ?? new WindowLimiter(30, 60_000);
   const perToken = options.perToken;
   return async (req, res, next) => {
@@ -48,7 +50,7 @@ export function authenticate(db: Database, options: { limiter?: WindowLimiter; p
     const token = bearer(req);
     let id: TokenIdentity | undefined;
     if (token) {
-      id = await authenticateToken(db, token);
+      id = await authenticateToken(db, token, options.lookups?.tokens);
       if (!id) {
         limiter.record(client);
         return next(new AppError('UNAUTHENTICATED', 'The API token is unknown, revoked or expired.'));

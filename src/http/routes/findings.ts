@@ -1,6 +1,6 @@
 import { Router } from 'express';
 import { z } from 'zod';
-import { queryFindings, type FindingFilter } from '../../store/repositories/findings.js';
+import { findingPageBody, queryFindingsJson, type FindingFilter } from '../../store/repositories/findings.js';
 import { getProject } from '../../store/repositories/projects.js';
 import { authorize, identity } from '../middleware/auth.js';
 import type { AppDeps } from '../deps.js';
@@ -26,20 +26,22 @@ export const findingQuerySchema = z.object({
   fixAvailable: one.pipe(z.enum(['true', 'false']).transform((v) => v === 'true').optional()),
 });
 
+/** Strict: a filter with a mistyped name must not quietly answer with every finding. Built once (zod compiles each schema it is given). */
+const strictFindingQuery = findingQuerySchema.strict();
+
 /** The parsed query as the findings store takes it (its EPSS filter is a minimum). */
 export function findingFilterOf({ epss, ...rest }: z.output<typeof findingQuerySchema>): FindingFilter {
   return { ...rest, epssMin: epss };
 }
 
-export function findingRoutes({ db }: AppDeps): Router {
+export function findingRoutes({ db, lookups }: AppDeps): Router {
   const router = Router();
   router.get('/projects/:project/findings', async (req, res) => {
     const id = identity(res);
-    const project = await getProject(db, req.params.project);
+    const project = await getProject(db, req.params.project, lookups?.projects);
     authorize(id, 'read', project.id);
-    // Strict: a filter with a mistyped name must not quietly answer with every finding.
-    const page = await queryFindings(db, project.id, findingFilterOf(findingQuerySchema.strict().parse(req.query)));
-    res.json(page);
+    const page = await queryFindingsJson(db, project.id, findingFilterOf(strictFindingQuery.parse(req.query)));
+    res.type('application/json').send(findingPageBody(page));
   });
   return router;
 }

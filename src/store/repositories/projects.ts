@@ -1,5 +1,6 @@
 // Projects: addressed by id or by name ("team/app").
 import { AppError } from '../../errors.js';
+import type { LookupCache } from '../lookup-cache.js';
 import type { Queryable } from '../db.js';
 import { audit } from '../audit.js';
 
@@ -32,8 +33,9 @@ export async function findProject(q: Queryable, idOrName: string): Promise<Proje
   return rows[0] ? toProject(rows[0]) : undefined;
 }
 
-export async function getProject(q: Queryable, idOrName: string): Promise<Project> {
-  const project = await findProject(q, idOrName);
+/** The project by id or name; with `cache` (an instance's Lookups.projects, outside transactions) perhaps without a read. */
+export async function getProject(q: Queryable, idOrName: string, cache?: LookupCache<Project>): Promise<Project> {
+  const project = cache ? await cache.get(idOrName, () => findProject(q, idOrName)) : await findProject(q, idOrName);
   if (!project) throw new AppError('PROJECT_NOT_FOUND', `No project "${idOrName}". Create it with POST /api/v1/projects first.`);
   return project;
 }

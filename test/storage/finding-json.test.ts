@@ -1,0 +1,74 @@
+// A stored finding's JSON is spliced onto its data's own text (storedFindingText) and the findings API
+// passes it through unparsed, so the text must say exactly what the object form did: dates as
+// toISOString() writes them (UTC, milliseconds truncated) whatever the session's time zone, the ref's
+// state only with a ref, and the finding's own fields. On PGlite and PostgreSQL.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { scanners } from '../../integrations/index.js';
+import { ingestSubmission } from '../../src/ingest/submit.js';
+import { findingPageBody, getFinding, queryFindings, queryFindingsJson, storedFindingText } from '../../src/store/repositories/findings.js';
+import { createProject } from '../../src/store/repositories/projects.js';
+import type { Database } from '../../src/store/db.js';
+import { projectRoot } from '../helpers/corpus.js';
+import { describeEachBackend, openTestDatabase } from '../helpers/db.js';
+
+describeEachBackend('stored findings as JSON text', (backend) => {
+  let db: Database;
+  let projectId: string;
+  beforeEach(async () => {
+    db = await openTestDatabase(backend);
+    projectId = (await db.transaction((tx) => createProject(tx, 'team/json', 'test'))).id;
+    const content = readFileSync(join(projectRoot, 'test/apps/demo-reports/trivy-image.json'));
+    await ingestSubmission({ db, scanners }, { projectId, ref: 'main', reports: [{ filename: 'trivy.json', content }], actor: 'test' });
+  });
+  afterEach(async () => {
+    await db.close();
+  });
+
+  it('writes dates as toISOString() does, in any session time zone', async () => {
+    await db.transaction(async (tx) => {
+      await tx.query(`SET LOCAL TIME ZONE 'Asia/Kolkata'`);
+      await tx.query(`UPDATE findings SET first_seen_at = '2026-01-02 03:04:05.678999+00', last_seen_at = '2026-01-03 00:00:00.0009+00' WHERE project_id = $1`, [projectId]);
+      // Sightings through the ref win over the row's own last_seen_at; drop them to read the row's.
+      await tx.query(`DELETE FROM ref_findings WHERE project_id = $1`, [projectId]);
+      const page = await queryFindings(tx, projectId, { limit: 3 });
+      expect(page.items.length).toBe(3);
+      for (const f of page.items) {
+        expect(f.firstSeenAt).toBe('2026-01-02T03:04:05.678Z');
+        expect(f.lastSeenAt).toBe('2026-01-03T00:00:00.000Z');
+        expect(new Date(f.firstSeenAt).toISOString()).toBe(f.firstSeenAt);
+      }
+      expect((await getFinding(tx, page.items[0]!.id))!.firstSeenAt).toBe('2026-01-02T03:04:05.678Z');
+    });
+  });
+
+  it('answers the API page as the parsed page would serialise, with the state only under a ref', async () => {
+    const plain = await queryFindingsJson(db, projectId, { limit: 5 });
+    const body = JSON.parse(findingPageBody(plain)) as { items: Record<string, unknown>[]; nextCursor: string | null };
+    expect(body).toEqual(JSON.parse(JSON.stringify(await queryFindings(db, projectId, { limit: 5 }))));
+    expect(body.nextCursor).toEqual(expect.any(String));
+    for (const item of body.items) {
+      expect(item).toMatchObject({ id: expect.any(String), sources: ['trivy'], tool: 'trivy', severity: expect.any(String), fingerprint: expect.any(String) });
+      expect(item).not.toHaveProperty('state');
+    }
+    const underRef = JSON.parse(findingPageBody(await queryFindingsJson(db, projectId, { ref: 'main', limit: 5 }))) as typeof body;
+    expect(underRef.items.map((i) => i.state)).toEqual(Array(5).fill('open'));
+    const { rows } = await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM findings WHERE project_id = $1`, [projectId]);
+    const all = await queryFindingsJson(db, projectId, { limit: 1000 });
+    expect(all.items.length).toBe(rows[0]!.n);
+    expect(all.nextCursor).toBeNull();
+    expect(JSON.parse(findingPageBody(all)).nextCursor).toBeNull();
+  });
+});
+
+describe('storedFindingText', () => {
+  const row = { id: 'a1', tools: ['grype', 'trivy'], first_seen_at: new Date('2026-01-02T03:04:05.678Z'), last_seen_at: new Date('2026-01-03T00:00:00Z') };
+  it('splices onto any object text, empty or spaced, into one valid object', () => {
+    for (const data_json of ['{"title": "x", "cvss": {"score": 9.8}}', '{}', '{ }', ' {"a":[1,{"b":{}}]} ']) {
+      const parsed = JSON.parse(storedFindingText({ ...row, data_json }, 'fixed')) as Record<string, unknown>;
+      expect(parsed).toEqual({ ...(JSON.parse(data_json) as object), id: 'a1', sources: ['grype', 'trivy'], firstSeenAt: '2026-01-02T03:04:05.678Z', lastSeenAt: '2026-01-03T00:00:00.000Z', state: 'fixed' });
+    }
+    expect(JSON.parse(storedFindingText({ ...row, data_json: '{"x":1}' }))).not.toHaveProperty('state');
+  });
+});
