@@ -5,7 +5,7 @@
 // and writes artifacts/bench-findings-api.json. Target: >= 1,000 requests/s, p99 < 50 ms.
 // Run: npm run build && TEST_DATABASE_URL=postgres://… npx tsx bench/findings-api.ts
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
@@ -20,12 +20,34 @@ const FINDINGS = Number(process.env.BENCH_API_FINDINGS ?? 1_000_000);
 const SECONDS = Number(process.env.BENCH_API_SECONDS ?? 15);
 const CONNECTIONS = Number(process.env.BENCH_API_CONNECTIONS ?? 16);
 const TARGET = { requestsPerSecond: 1000, p99Ms: 50 };
+const round2 = (n: number) => Math.round(n * 100) / 100;
 const ADMIN = `shk_bench-${randomBytes(16).toString('hex')}`;
 const PROJECT = 'bench/million';
 
 if (!postgresUrl) {
   console.error('bench/findings-api.ts measures PostgreSQL: set TEST_DATABASE_URL (see README, "Development").');
   process.exit(2);
+}
+
+/** CPU seconds (user + system) of the processes whose pid passes `keep`, from /proc (Linux; 0 elsewhere). */
+function cpuSeconds(keep: (pid: string, comm: string) => boolean): number {
+  let ticks = 0;
+  let dirs: string[] = [];
+  try {
+    dirs = readdirSync('/proc').filter((d) => /^\d+$/.test(d));
+  } catch {
+    return 0;
+  }
+  for (const pid of dirs) {
+    try {
+      if (!keep(pid, readFileSync(`/proc/${pid}/comm`, 'utf8').trim())) continue;
+      const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+      ticks += Number(fields[11]) + Number(fields[12]); // utime, stime (fields 14 and 15 of stat)
+    } catch {
+      // the process ended meanwhile
+    }
+  }
+  return ticks / 100; // USER_HZ: 100 on Linux
 }
 
 const schema = `b_${randomBytes(6).toString('hex')}`;
@@ -73,19 +95,31 @@ try {
     const items = ((await check.json()) as { items: unknown[] }).items.length;
     if (check.status !== 200 || items === 0) throw new Error(`${name}: HTTP ${check.status}, ${items} items`);
     await autocannon({ url: `${base}/findings?${query}`, connections: CONNECTIONS, duration: 2, headers }); // warm-up
+    // Where the CPU goes: this ScanHub process, a PostgreSQL on this machine (if it is here), and the load generator.
+    const scanhubCpu = () => cpuSeconds((pid) => pid === String(instance.pid));
+    const postgresCpu = () => cpuSeconds((_pid, comm) => comm === 'postgres');
+    const before = { scanhub: scanhubCpu(), postgres: postgresCpu(), load: process.cpuUsage() };
     const r = await autocannon({ url: `${base}/findings?${query}`, connections: CONNECTIONS, duration: SECONDS, headers });
+    const requests = Math.max(1, r.requests.total);
+    const loadUsage = process.cpuUsage(before.load);
+    const cpuMsPerRequest = {
+      scanhub: round2(((scanhubCpu() - before.scanhub) * 1000) / requests),
+      postgres: round2(((postgresCpu() - before.postgres) * 1000) / requests),
+      loadGenerator: round2((loadUsage.user + loadUsage.system) / 1000 / requests),
+    };
     const figures = {
       scenario: name,
       query,
       itemsPerPage: items,
       requestsPerSecond: Math.round(r.requests.average),
       latencyMs: { p50: r.latency.p50, p90: r.latency.p90, p99: r.latency.p99, max: r.latency.max },
+      cpuMsPerRequest,
       non2xx: r.non2xx,
       errors: r.errors,
       meetsTarget: r.requests.average >= TARGET.requestsPerSecond && r.latency.p99 < TARGET.p99Ms && r.non2xx === 0 && r.errors === 0,
     };
     results.push(figures);
-    console.log(`${name}: ${figures.requestsPerSecond} req/s, p50 ${figures.latencyMs.p50} ms, p99 ${figures.latencyMs.p99} ms${r.non2xx || r.errors ? `, ${r.non2xx} non-2xx, ${r.errors} errors` : ''}`);
+    console.log(`${name}: ${figures.requestsPerSecond} req/s, p50 ${figures.latencyMs.p50} ms, p99 ${figures.latencyMs.p99} ms, CPU ms/request: ScanHub ${cpuMsPerRequest.scanhub}, PostgreSQL ${cpuMsPerRequest.postgres}, autocannon ${cpuMsPerRequest.loadGenerator}${r.non2xx || r.errors ? `, ${r.non2xx} non-2xx, ${r.errors} errors` : ''}`);
   }
   const out = {
     generatedAt: new Date().toISOString(),
@@ -95,7 +129,7 @@ try {
     secondsPerScenario: SECONDS,
     seedSeconds,
     target: TARGET,
-    note: 'One ScanHub process (role all) and PostgreSQL on the same machine; autocannon on the same cores.',
+    note: 'One ScanHub process (role all) and PostgreSQL on the same machine; autocannon on the same cores. cpuMsPerRequest: CPU time per answered request of the ScanHub process, of every local process named postgres, and of this process (autocannon); their sum against the cores bounds requests/s.',
     results,
   };
   mkdirSync(join(projectRoot, 'artifacts'), { recursive: true });

@@ -7,12 +7,11 @@ import type { Database, Listener } from './db.js';
 
 export const CHANGES_CHANNEL = 'scanhub_changes';
 
-/** One cached lookup: a bounded map of key → value for one table, emptied when that table changes. */
+/** One cached lookup: a bounded map of key → value, emptied (clear) when its table changes. */
 export class LookupCache<V> {
   readonly #entries = new Map<string, { value: V; at: number; generation: number }>();
   #generation = 0;
   constructor(
-    readonly table: string,
     /** False while a change may be unannounced to this cache: lookups then read the database. */
     private readonly live: () => boolean,
     /** An entry is read again after this long even without an announcement (e.g. to record "last used"). */
@@ -57,8 +56,8 @@ export class Lookups {
 
   constructor() {
     const live = () => this.live;
-    this.tokens = new LookupCache('api_tokens', live, 60_000);
-    this.projects = new LookupCache('projects', live, 60_000);
+    this.tokens = new LookupCache(live, 60_000);
+    this.projects = new LookupCache(live, 60_000);
   }
 
   /** True while announcements are being received (and none of this instance's own writes is in progress). */
@@ -76,7 +75,9 @@ export class Lookups {
     this.#listener = await db.listen(CHANGES_CHANNEL, {
       notify: (payload) => {
         if (payload === this.#probe) this.#heard = true;
-        for (const cache of [this.tokens, this.projects]) if (cache.table === payload) cache.clear();
+        // A project's deletion also deletes its scoped tokens (ON DELETE CASCADE): both caches forget.
+        if (payload === 'projects') this.clear();
+        else if (payload === 'api_tokens') this.tokens.clear();
       },
       reset: () => {
         this.#heard = false;

@@ -159,7 +159,7 @@ describe('Lookups behind a connection that cannot hear', () => {
 describe('LookupCache', () => {
   it('does not keep a value read while its table changed, nor anything while not live', async () => {
     let live = true;
-    const cache = new LookupCache<string>('t', () => live, 60_000, 2);
+    const cache = new LookupCache<string>(() => live, 60_000, 2);
     let reads = 0;
     const load = async () => `v${++reads}`;
     expect(await cache.get('a', load)).toBe('v1');

@@ -60,7 +60,22 @@ describeEachBackend('stored findings as JSON text', (backend) => {
     expect(all.nextCursor).toBeNull();
     expect(JSON.parse(findingPageBody(all)).nextCursor).toBeNull();
   });
+  it('pages by cursor through exactly the findings of one large page, in its order, under any filter', async () => {
+    // Severities are few, so pages of 7 cross from one severity to the next (the cursor's two ranges).
+    for (const filter of [{}, { severity: '>=medium' }, { severity: 'high' }, { ref: 'main' }, { severity: '<high', ref: 'main' }, { q: 'lib' }]) {
+      const whole = (await queryFindingsJson(db, projectId, { ...filter, limit: 1000 })).items.map((i) => (JSON.parse(i) as { id: string }).id);
+      const paged: string[] = [];
+      let cursor: string | undefined;
+      do {
+        const page = await queryFindingsJson(db, projectId, { ...filter, limit: 7, cursor });
+        paged.push(...page.items.map((i) => (JSON.parse(i) as { id: string }).id));
+        cursor = page.nextCursor ?? undefined;
+      } while (cursor);
+      expect(paged).toEqual(whole);
+    }
+  });
 });
+
 
 describe('storedFindingText', () => {
   const row = { id: 'a1', tools: ['grype', 'trivy'], first_seen_at: new Date('2026-01-02T03:04:05.678Z'), last_seen_at: new Date('2026-01-03T00:00:00Z') };

@@ -2,7 +2,7 @@
 import { AppError } from '../../errors.js';
 import { CATEGORIES, FINDING_STATUSES, SEVERITIES, type Finding } from '../../domain/finding.js';
 import { severitiesMatching, severityRank } from '../../domain/severity.js';
-import type { Queryable } from '../db.js';
+import type { Database, Queryable } from '../db.js';
 
 export interface FindingFilter {
   severity?: string | undefined;
@@ -155,27 +155,46 @@ export interface FindingPageJson {
 
 /** The findings matching the filter, most severe first, a page at a time (keyset: `nextCursor`). */
 export async function queryFindingsJson(q: Queryable, projectId: string, filter: FindingFilter): Promise<FindingPageJson> {
-  const { where, params, add, join } = findingConditions(projectId, filter);
-  if (filter.cursor) {
-    const [rank, id] = decodeCursor(filter.cursor);
-    where.push(`(f.severity_rank < ${add(rank)} OR (f.severity_rank = ${add(rank)} AND f.id > ${add(id)}::uuid))`);
-  }
+  const { where, params, join } = findingConditions(projectId, filter);
   const limit = Math.min(Math.max(filter.limit ?? 100, 1), 1000);
-  const { rows } = await q.query<StoredFindingRow & { severity_rank: number; state: 'open' | 'fixed' | null }>(
-    `SELECT ${STORED_FINDING_COLUMNS}, f.severity_rank, ${filter.ref ? 'r.state' : 'NULL AS state'}
-       FROM findings f ${join}
-      WHERE ${where.join(' AND ')}
-      ORDER BY f.severity_rank DESC, f.id ASC
-      LIMIT ${add(limit + 1)}`,
-    params,
-    // The API's hot path: planned once per connection and filter shape. Not with text search, whose
-    // best plan depends on the term (a rare one wants the trigram index; a generic plan cannot know).
-    { prepare: !filter.q },
-  );
-  const page = rows.slice(0, limit);
-  const last = page[page.length - 1];
+  type PageRow = StoredFindingRow & { severity_rank: number; state: 'open' | 'fixed' | null };
+  /** Up to `take` findings matching the filter and `more` (conditions on the parameters after the filter's), in page order. */
+  const read = async (more: (add: (value: unknown) => string) => string[], take: number) => {
+    const values = [...params];
+    const add = (value: unknown) => `$${values.push(value)}`;
+    const conditions = [...where, ...more(add)];
+    const sql = `SELECT ${STORED_FINDING_COLUMNS}, f.severity_rank, ${filter.ref ? 'r.state' : 'NULL AS state'}
+         FROM findings f ${join}
+        WHERE ${conditions.join(' AND ')}
+        ORDER BY f.severity_rank DESC, f.id ASC
+        LIMIT ${add(take)}`;
+    // The API's hot path: planned once per connection and filter shape.
+    if (!filter.q) return (await q.query<PageRow>(sql, values, { prepare: true })).rows;
+    // Text search is planned per term (a rare one wants the trigram index; a generic plan cannot know),
+    // and run serially: its parallel plan (chosen when the planner underestimates the matches) took three
+    // processes and longer than one, starving the requests beside it. SET LOCAL needs a transaction:
+    // its own, or the caller's (which then stays serial).
+    const serial = async (tx: Queryable) => {
+      await tx.query(`SET LOCAL max_parallel_workers_per_gather = 0`);
+      return (await tx.query<PageRow>(sql, values)).rows;
+    };
+    return 'transaction' in q ? (q as Database).transaction(serial) : serial(q);
+  };
+  let rows: PageRow[];
+  if (filter.cursor) {
+    // After the cursor: the rest of its severity (ids above its id), then, if the page is not full, the
+    // lower severities — each a range of the page-order index. As one OR they were read from the start
+    // of the cursor's severity, so a page cost as much as every page before it.
+    const [rank, id] = decodeCursor(filter.cursor);
+    rows = await read((add) => [`f.severity_rank = ${add(rank)}`, `f.id > ${add(id)}::uuid`], limit + 1);
+    if (rows.length <= limit) rows.push(...(await read((add) => [`f.severity_rank < ${add(rank)}`], limit + 1 - rows.length)));
+  } else {
+    rows = await read(() => [], limit + 1);
+  }
+  const shown = rows.slice(0, limit);
+  const last = shown[shown.length - 1];
   return {
-    items: page.map((r) => storedFindingText(r, r.state)),
+    items: shown.map((r) => storedFindingText(r, r.state)),
     nextCursor: rows.length > limit && last ? Buffer.from(JSON.stringify([last.severity_rank, last.id])).toString('base64url') : null,
   };
 }
