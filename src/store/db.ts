@@ -81,6 +81,9 @@ function statementName(sql: string): string | undefined {
   return name;
 }
 
+/** invalid_sql_statement_name, duplicate_prepared_statement: a pooler lost track of the session's statements. */
+const PREPARED_STATEMENT_REFUSED = new Set(['26000', '42P05']);
+
 /** A pg connection that LISTENs to one channel, reconnecting (1 s, doubling to 30 s) while not closed. */
 async function listenPostgres(config: pg.ClientConfig, channel: string, handlers: ListenHandlers): Promise<Listener> {
   if (!/^[a-z_][a-z0-9_]*$/.test(channel)) throw new Error('invalid channel name');
@@ -141,14 +144,30 @@ function openPostgres(url: string, max: number, schema?: string): Database {
   const listeners = new Set<Listener>();
   // An idle client that errors (server restart) must not crash the process; the next query reconnects.
   pool.on('error', () => {});
-  const run = async <T>(client: pg.Pool | pg.PoolClient, sql: string, params?: readonly unknown[], options?: QueryOptions) => {
-    const name = options?.prepare ? statementName(sql) : undefined;
+  const run = async <T>(client: pg.Pool | pg.PoolClient, sql: string, params?: readonly unknown[], name?: string) => {
     const res = await client.query(name ? { name, text: sql, values: params as unknown[] | undefined } : { text: sql, values: params as unknown[] | undefined });
     return { rows: res.rows as T[], rowCount: res.rowCount ?? 0 };
   };
+  /**
+   * A pool query, prepared when asked (and possible). A pooler that moves a session's statements between
+   * server connections (PgBouncer before 1.21 in transaction mode) answers "prepared statement does not
+   * exist" or "already exists": the query is then sent again unprepared, and nothing is prepared again.
+   */
+  const query = async <T>(sql: string, params?: readonly unknown[], options?: QueryOptions) => {
+    const name = options?.prepare && preparing ? statementName(sql) : undefined;
+    if (!name) return run<T>(pool, sql, params);
+    try {
+      return await run<T>(pool, sql, params, name);
+    } catch (error) {
+      if (!PREPARED_STATEMENT_REFUSED.has((error as { code?: string }).code ?? '')) throw error;
+      preparing = false;
+      return run<T>(pool, sql, params);
+    }
+  };
+  let preparing = true;
   return {
     kind: 'postgres',
-    query: (sql, params, options) => run(pool, sql, params, options),
+    query,
     exec: async (sql) => {
       await pool.query(sql);
     },
@@ -164,7 +183,8 @@ function openPostgres(url: string, max: number, schema?: string): Database {
       try {
         await client.query('BEGIN');
         const result = await fn({
-          query: (sql, params, options) => run(client, sql, params, options),
+          // Never prepared inside a transaction: a refusal there would abort it (see query).
+          query: (sql, params) => run(client, sql, params),
           exec: async (sql) => {
             await client.query(sql);
           },

@@ -11,7 +11,8 @@ import { findingPageBody, getFinding, queryFindings, queryFindingsJson, storedFi
 import { createProject } from '../../src/store/repositories/projects.js';
 import type { Database } from '../../src/store/db.js';
 import { projectRoot } from '../helpers/corpus.js';
-import { describeEachBackend, openTestDatabase } from '../helpers/db.js';
+import { describeEachBackend, openTestDatabase, postgresUrl } from '../helpers/db.js';
+import { openDatabase } from '../../src/store/db.js';
 
 describeEachBackend('stored findings as JSON text', (backend) => {
   let db: Database;
@@ -85,5 +86,31 @@ describe('storedFindingText', () => {
       expect(parsed).toEqual({ ...(JSON.parse(data_json) as object), id: 'a1', sources: ['grype', 'trivy'], firstSeenAt: '2026-01-02T03:04:05.678Z', lastSeenAt: '2026-01-03T00:00:00.000Z', state: 'fixed' });
     }
     expect(JSON.parse(storedFindingText({ ...row, data_json: '{"x":1}' }))).not.toHaveProperty('state');
+  });
+});
+
+describe.runIf(postgresUrl)('prepared findings queries behind a pooler that loses them (PostgreSQL)', () => {
+  it('sends the query again unprepared, and prepares nothing more', async () => {
+    const db = await openTestDatabase('postgres');
+    const { rows } = await db.query<{ schema: string }>(`SELECT current_schema() AS schema`);
+    // One connection, so that DEALLOCATE reaches the connection the statement was prepared on — as a
+    // transaction-mode pooler handing the session another server connection would.
+    const single = await openDatabase({ url: postgresUrl, schema: rows[0]!.schema, poolSize: 1 });
+    try {
+      const projectId = (await db.transaction((tx) => createProject(tx, 'team/pooled', 'test'))).id;
+      const content = readFileSync(join(projectRoot, 'test/apps/demo-reports/trivy-image.json'));
+      await ingestSubmission({ db, scanners }, { projectId, ref: 'main', reports: [{ filename: 'trivy.json', content }], actor: 'test' });
+      const first = await queryFindingsJson(single, projectId, { limit: 5 });
+      const prepared = await single.query<{ n: number }>(`SELECT count(*)::int AS n FROM pg_prepared_statements WHERE name LIKE 'scanhub_%'`);
+      expect(prepared.rows[0]!.n).toBe(1);
+      await single.query('DEALLOCATE ALL');
+      expect(await queryFindingsJson(single, projectId, { limit: 5 })).toEqual(first);
+      expect(await queryFindingsJson(single, projectId, { limit: 5, severity: 'high' })).toBeDefined();
+      const after = await single.query<{ n: number }>(`SELECT count(*)::int AS n FROM pg_prepared_statements WHERE name LIKE 'scanhub_%'`);
+      expect(after.rows[0]!.n).toBe(0);
+    } finally {
+      await single.close();
+      await db.close();
+    }
   });
 });
