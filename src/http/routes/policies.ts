@@ -101,7 +101,7 @@ export function policyRoutes(deps: AppDeps): Router {
 
   router.put(['/projects/:project/policy', '/policy'], yamlBody, async (req, res) => {
     const id = identity(res);
-    const project = typeof req.params.project === 'string' ? await getProject(db, req.params.project) : undefined;
+    const project = typeof req.params.project === 'string' ? await getProject(db, req.params.project, deps.lookups?.projects) : undefined;
     authorize(id, 'policy.write', project?.id);
     const { policy, changed } = await writePolicy(db, id, project, policyText(req));
     res.status(changed ? 201 : 200).json(policy);
@@ -109,7 +109,7 @@ export function policyRoutes(deps: AppDeps): Router {
 
   router.get('/projects/:project/policy', async (req, res) => {
     const id = identity(res);
-    const project = await getProject(db, req.params.project);
+    const project = await getProject(db, req.params.project, deps.lookups?.projects);
     authorize(id, 'read', project.id);
     const effective = await effectivePolicy(db, project.id);
     if (req.accepts(['json', 'application/yaml']) === 'application/yaml') {
@@ -121,14 +121,14 @@ export function policyRoutes(deps: AppDeps): Router {
 
   router.get(['/projects/:project/policy/history', '/policy/history'], async (req, res) => {
     const id = identity(res);
-    const project = typeof req.params.project === 'string' ? await getProject(db, req.params.project) : undefined;
+    const project = typeof req.params.project === 'string' ? await getProject(db, req.params.project, deps.lookups?.projects) : undefined;
     authorize(id, 'read', project?.id);
     res.json({ items: (await policyVersionsWithDiffs(db, project?.id ?? null)).items });
   });
 
   router.post('/projects/:project/policy/dry-run', yamlBody, async (req, res) => {
     const id = identity(res);
-    const project = await getProject(db, req.params.project);
+    const project = await getProject(db, req.params.project, deps.lookups?.projects);
     authorize(id, 'read', project.id);
     const text = policyText(req);
     const policy = validated(text);

@@ -17,7 +17,7 @@ export const projectTagsSchema = z.array(tagSchema).max(50).transform((tags) => 
 export const createProjectBody = z.object({ name: projectNameSchema, tags: projectTagsSchema.optional() }).strict();
 export const updateProjectBody = z.object({ tags: projectTagsSchema }).strict();
 
-export function projectRoutes({ db }: AppDeps): Router {
+export function projectRoutes({ db, lookups }: AppDeps): Router {
   const router = Router();
   router.post('/projects', async (req, res) => {
     const id = identity(res);
@@ -35,14 +35,14 @@ export function projectRoutes({ db }: AppDeps): Router {
   });
   router.patch('/projects/:project', async (req, res) => {
     const id = identity(res);
-    const project = await getProject(db, req.params.project);
+    const project = await getProject(db, req.params.project, lookups?.projects);
     authorize(id, 'project.create', project.id);
     const body = updateProjectBody.parse(req.body ?? {});
     res.json(await db.transaction((tx) => setProjectTags(tx, project, body.tags, `token:${id.name}`)));
   });
   router.get('/projects/:project', async (req, res) => {
     const id = identity(res);
-    const project = await getProject(db, req.params.project);
+    const project = await getProject(db, req.params.project, lookups?.projects);
     authorize(id, 'read', project.id);
     res.json(project);
   });

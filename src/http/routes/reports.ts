@@ -44,7 +44,7 @@ export function reportRoutes(deps: AppDeps): Router {
 
   router.get('/projects/:project/report', async (req, res) => {
     const id = identity(res);
-    const project = await getProject(db, req.params.project);
+    const project = await getProject(db, req.params.project, deps.lookups?.projects);
     authorize(id, 'read', project.id);
     const { format, ...query } = projectReportQuery.parse(req.query);
     const model = await loadProjectReport(db, project.id, findingFilterOf(query), now(), link(`/api/v1/projects/${encodeURIComponent(project.name)}/report`));

@@ -20,12 +20,12 @@ export async function effectiveScanConfig(q: Queryable, projectId: string): Prom
   return mergeScanConfig(DEFAULT_SCAN_CONFIG, await stored(q, null), await stored(q, projectId));
 }
 
-export function scanConfigRoutes({ db }: AppDeps): Router {
+export function scanConfigRoutes({ db, lookups }: AppDeps): Router {
   const router = Router();
 
   router.put(['/projects/:project/scan-config', '/scan-config'], async (req, res) => {
     const id = identity(res);
-    const project = typeof req.params.project === 'string' ? await getProject(db, req.params.project) : undefined;
+    const project = typeof req.params.project === 'string' ? await getProject(db, req.params.project, lookups?.projects) : undefined;
     authorize(id, project ? 'scanconfig.write' : 'policy.write', project?.id);
     if (!project && id.projectId) throw new AppError('FORBIDDEN', 'A project-scoped token cannot change the organisation defaults.');
     const config = scanConfigSchema.parse(req.body ?? {});
@@ -40,7 +40,7 @@ export function scanConfigRoutes({ db }: AppDeps): Router {
 
   router.get('/projects/:project/scan-config', async (req, res) => {
     const id = identity(res);
-    const project = await getProject(db, req.params.project);
+    const project = await getProject(db, req.params.project, lookups?.projects);
     authorize(id, 'read', project.id);
     const config = await effectiveScanConfig(db, project.id);
     if (req.query.format === 'shell') {

@@ -92,11 +92,11 @@ function plan(body: ScanRequest, integration: { id: string; config: Record<strin
   return { queue: NEXUSIQ_PULL_QUEUE, payload: { ...common, applicationPublicId: sourceProject, stage: body.target, evaluate: true } };
 }
 
-export function scanRoutes({ db }: AppDeps): Router {
+export function scanRoutes({ db, lookups }: AppDeps): Router {
   const router = Router();
   router.post('/projects/:project/scans', async (req, res) => {
     const id = identity(res);
-    const project = await getProject(db, req.params.project);
+    const project = await getProject(db, req.params.project, lookups?.projects);
     authorize(id, 'submission.create', project.id);
     const body = scanRequestBody.parse(req.body);
     const integration = await pickIntegration(db, body.source, project, body.integration);

@@ -73,7 +73,7 @@ export function submissionRoutes(deps: AppDeps): Router {
   router.post('/projects/:project/submissions', async (req, res) => {
     const id = identity(res);
     // Authorise before reading the upload: a stranger's body is never buffered.
-    const project = await getProject(db, req.params.project);
+    const project = await getProject(db, req.params.project, deps.lookups?.projects);
     authorize(id, 'submission.create', project.id);
     if (!req.is('multipart/form-data')) {
       throw new AppError('UNSUPPORTED_MEDIA_TYPE', 'Send the submission as multipart/form-data with fields ref, commit and one or more "report" files.');
