@@ -6,10 +6,9 @@ import type { SecretBox } from '../security/secrets.js';
 import type { Outbound } from '../security/outbound.js';
 import type { NotifierPlugin } from '../plugins/notifier.js';
 import type { Database } from '../store/db.js';
-
-/** Everything the HTTP layer needs, passed in (createApp never reaches for globals). */
 import type { Lookups } from '../store/lookup-cache.js';
 
+/** Everything the HTTP layer needs, passed in (createApp never reaches for globals). */
 export interface AppDeps {
   db: Database;
   scanners: readonly ScannerPlugin[];

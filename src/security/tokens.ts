@@ -39,8 +39,11 @@ export async function createToken(
   return { id: rows[0]!.id, token };
 }
 
-/** The identity of a live token, with when it expires (ms since the epoch), read by its hash. */
-async function readToken(q: Queryable, tokenHash: string): Promise<(TokenIdentity & { expiresAt: number | null }) | undefined> {
+/** A live token's identity and when it expires (ms since the epoch): what the token cache holds. */
+export type LiveToken = TokenIdentity & { expiresAt: number | null };
+
+/** The identity of a live token, read by its hash. */
+async function readToken(q: Queryable, tokenHash: string): Promise<LiveToken | undefined> {
   // "Last used" to the minute: a write (and a row lock every request with the token queues on) per
   // request capped a pipeline fleet sharing one token at a few hundred requests a second.
   const { rows } = await q.query<{ id: string; name: string; role: Role; project_id: string | null; expires_at: Date | null }>(
@@ -62,7 +65,7 @@ async function readToken(q: Queryable, tokenHash: string): Promise<(TokenIdentit
  * Lookups.tokens, kept exact by the database's change announcements), a token used again within the
  * minute is not read again; its expiry is still checked on every use.
  */
-export async function authenticateToken(q: Queryable, token: string, cache?: LookupCache<TokenIdentity & { expiresAt: number | null }>): Promise<TokenIdentity | undefined> {
+export async function authenticateToken(q: Queryable, token: string, cache?: LookupCache<LiveToken>): Promise<TokenIdentity | undefined> {
   if (!token || token.length > 512) return undefined;
   const tokenHash = hashToken(token);
   const found = cache ? await cache.get(tokenHash, () => readToken(q, tokenHash)) : await readToken(q, tokenHash);

@@ -16,6 +16,12 @@ export interface QueryOptions {
    * shapes, with values as parameters; PGlite plans as before.
    */
   prepare?: boolean;
+  /**
+   * Without parallel workers (SET LOCAL max_parallel_workers_per_gather = 0, in a transaction of its own
+   * or the caller's, which then stays serial): for a query whose parallel plan costs more processes
+   * and more time than one. PGlite never plans in parallel.
+   */
+  serial?: boolean;
 }
 
 export interface Queryable {
@@ -153,7 +159,9 @@ function openPostgres(url: string, max: number, schema?: string): Database {
    * server connections (PgBouncer before 1.21 in transaction mode) answers "prepared statement does not
    * exist" or "already exists": the query is then sent again unprepared, and nothing is prepared again.
    */
-  const query = async <T>(sql: string, params?: readonly unknown[], options?: QueryOptions) => {
+  let preparing = true;
+  const query = async <T>(sql: string, params?: readonly unknown[], options?: QueryOptions): Promise<QueryResult<T>> => {
+    if (options?.serial) return database.transaction((tx) => tx.query<T>(sql, params, { serial: true }));
     const name = options?.prepare && preparing ? statementName(sql) : undefined;
     if (!name) return run<T>(pool, sql, params);
     try {
@@ -164,8 +172,7 @@ function openPostgres(url: string, max: number, schema?: string): Database {
       return run<T>(pool, sql, params);
     }
   };
-  let preparing = true;
-  return {
+  const database: Database = {
     kind: 'postgres',
     query,
     exec: async (sql) => {
@@ -184,7 +191,10 @@ function openPostgres(url: string, max: number, schema?: string): Database {
         await client.query('BEGIN');
         const result = await fn({
           // Never prepared inside a transaction: a refusal there would abort it (see query).
-          query: (sql, params) => run(client, sql, params),
+          query: async (sql, params, options) => {
+            if (options?.serial) await client.query('SET LOCAL max_parallel_workers_per_gather = 0');
+            return run(client, sql, params);
+          },
           exec: async (sql) => {
             await client.query(sql);
           },
@@ -211,6 +221,7 @@ function openPostgres(url: string, max: number, schema?: string): Database {
       await pool.end();
     },
   };
+  return database;
 }
 
 async function openPglite(dataDir: string | undefined): Promise<Database> {

@@ -3,7 +3,9 @@
 // channel "scanhub_changes") and each cache empties when its table's announcement arrives. While the
 // listening connection is down, or the cache is not yet listening, every lookup reads the database.
 import { randomUUID } from 'node:crypto';
+import type { LiveToken } from '../security/tokens.js';
 import type { Database, Listener } from './db.js';
+import type { Project } from './repositories/projects.js';
 
 export const CHANGES_CHANNEL = 'scanhub_changes';
 
@@ -44,9 +46,9 @@ export class LookupCache<V> {
 /** The caches of one instance and the listener that keeps them exact. */
 export class Lookups {
   /** Token hash → identity. Read again each minute anyway: authentication records "last used" to the minute. */
-  readonly tokens: LookupCache<import('../security/tokens.js').TokenIdentity & { expiresAt: number | null }>;
+  readonly tokens: LookupCache<LiveToken>;
   /** Project id or name → project. */
-  readonly projects: LookupCache<import('./repositories/projects.js').Project>;
+  readonly projects: LookupCache<Project>;
   #listener: Listener | undefined;
   /** This instance's own writes in progress (see hold). */
   #held = 0;

@@ -90,6 +90,22 @@ describe('storedFindingText', () => {
 });
 
 describe.runIf(postgresUrl)('prepared findings queries behind a pooler that loses them (PostgreSQL)', () => {
+  it('runs a serial query without parallel workers, on its own or in a transaction, and no other', async () => {
+    const db = await openTestDatabase('postgres');
+    try {
+      const setting = `SELECT current_setting('max_parallel_workers_per_gather') AS v`;
+      const read = async (q: Pick<typeof db, 'query'>, options?: { serial: true }) => (await q.query<{ v: string }>(setting, [], options)).rows[0]!.v;
+      const usual = await read(db);
+      expect(usual).not.toBe('0');
+      expect(await read(db, { serial: true })).toBe('0');
+      expect(await read(db)).toBe(usual); // SET LOCAL ended with its transaction
+      expect(await db.transaction(async (tx) => [await read(tx, { serial: true }), await read(tx)])).toEqual(['0', '0']);
+      expect(await read(db)).toBe(usual);
+    } finally {
+      await db.close();
+    }
+  });
+
   it('sends the query again unprepared, and prepares nothing more', async () => {
     const db = await openTestDatabase('postgres');
     const { rows } = await db.query<{ schema: string }>(`SELECT current_schema() AS schema`);
