@@ -59,7 +59,7 @@ async function child(path: string): Promise<Figures> {
 
     t = performance.now();
     const handler = createIngestHandler({ db, scanners });
-    const result = (await handler({ id: 'bench', queue: 'ingest.submission', dedupeKey: id, payload: { uploadId: id }, attempts: 1, maxAttempts: 1 } as Job, { heartbeat: async () => undefined })) as { submissionId?: string; failed?: string };
+    const result = (await handler({ id: 'bench', queue: 'ingest.submission', dedupeKey: id, payload: { uploadId: id }, attempts: 1, maxAttempts: 1, lockedBy: 'bench' } as Job, { heartbeat: async () => undefined })) as { submissionId?: string; failed?: string };
     const ingestMs = performance.now() - t;
     if (!result.submissionId) throw new Error(`ingest failed: ${JSON.stringify(result)}`);
     const { rows: sub } = await db.query<{ counts: Record<string, number>; verdict: { outcome: string } }>(`SELECT counts, verdict FROM submissions WHERE id = $1`, [result.submissionId]);

@@ -29,6 +29,7 @@ export const ERROR_CATALOGUE = {
   INTEGRATION_NOT_FOUND: { status: 404, message: 'No such integration.' },
   CSRF_FAILED: { status: 403, message: 'The form is stale or came from another site; reload the page and try again.' },
   NOT_READY: { status: 503, message: 'The service is not ready.' },
+  INGEST_FAILED: { status: 500, message: 'ScanHub gave up ingesting this submission after repeated failures; the reason is in its job and logs. Submit the reports again.' },
   INTERNAL: { status: 500, message: 'Internal error. The incident was logged.' },
 } as const satisfies Record<string, { status: number; message: string }>;
 

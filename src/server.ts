@@ -7,6 +7,7 @@ import { connections, notifiers, scanners } from '../integrations/index.js';
 import { createOutbound } from './security/outbound.js';
 import { notificationSettings } from './notify/settings.js';
 import { startWorker } from './jobs/queue.js';
+import { retentionTask } from './jobs/retention.js';
 import { createDeliveryHandler } from './notify/deliver.js';
 import { createEscalationHandler } from './notify/escalate-digest.js';
 import { DELIVER_QUEUE, ESCALATE_QUEUE } from './notify/plan.js';
@@ -155,7 +156,11 @@ function startBackground(db: Database, config: Config, log: Logger, { secrets, o
     },
   };
   const scheduler = startScheduler(db, log, {
-    extra: [{ name: 'bridge-pulls', everyMs: 60_000, run: (at) => enqueueScheduledPulls(db, at) }, ...(autoUpdate ? [vulnerabilityData] : [])],
+    extra: [
+      { name: 'bridge-pulls', everyMs: 60_000, run: (at) => enqueueScheduledPulls(db, at) },
+      retentionTask(db, config.jobRetentionDays),
+      ...(autoUpdate ? [vulnerabilityData] : []),
+    ],
   });
   const ciDeps = { db, secrets, outbound, log, envSettings: config.gitlabUrl && config.gitlabToken ? { url: config.gitlabUrl, token: config.gitlabToken, mergeRequestNotes: true, commitStatuses: true } : undefined, publicUrl: config.publicUrl };
   const worker = startWorker(

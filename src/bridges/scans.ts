@@ -65,7 +65,7 @@ export type BridgeJobHandler = (job: Job, ctx: JobHandlerContext, progress: Prog
 
 /** A bridge job whose payload may name a scan row: the row follows the job to its end. */
 export function trackScan(db: Queryable, handler: BridgeJobHandler): JobHandler {
-  return async (job, ctx) => {
+  const tracked: JobHandler = async (job, ctx) => {
     const scanId = typeof job.payload.scanId === 'string' ? job.payload.scanId : undefined;
     const update = async (sql: string, params: unknown[]) => {
       if (scanId) await db.query(`UPDATE scans SET ${sql}, updated_at = now() WHERE id = $1`, [scanId, ...params]);
@@ -77,11 +77,20 @@ export function trackScan(db: Queryable, handler: BridgeJobHandler): JobHandler 
       await update(`status = $2, step = $3, submission_id = $4, error = $5, finished_at = now()`, [failed ? 'failed' : 'succeeded', 'done', result.submissionId, result.reason ?? null]);
       return result;
     } catch (error) {
-      // The queue retries it (or dead-letters it): the row says which, with the reason.
-      const last = job.attempts >= job.maxAttempts;
+      // The queue retries it, or ends it and onDead marks the row failed.
       const message = error instanceof Error ? error.message : String(error);
-      await update(last ? `status = 'failed', step = 'gave up', error = $2, finished_at = now()` : `step = $2`, [last ? message.slice(0, 2000) : `attempt ${job.attempts} failed, retrying: ${message}`.slice(0, 500)]);
+      await update(`step = $2`, [`attempt ${job.attempts} failed: ${message}`.slice(0, 500)]);
       throw error;
     }
   };
+  // The job ended for good: its failure was not retryable, its attempts ran out, or the worker running
+  // it died on every attempt. The row says so, with the reason, instead of "running" for ever.
+  tracked.onDead = async (tx, job, reason) => {
+    if (typeof job.payload.scanId !== 'string') return;
+    await tx.query(
+      `UPDATE scans SET status = 'failed', step = 'gave up', error = $2, finished_at = now(), updated_at = now() WHERE id = $1 AND status NOT IN ('succeeded', 'failed')`,
+      [job.payload.scanId, reason.slice(0, 2000)],
+    );
+  };
+  return tracked;
 }

@@ -22,6 +22,7 @@ export const configFields = {
   role: { env: 'SCANHUB_ROLE', description: 'What this instance does: `api` (HTTP API and pages), `worker` (jobs and schedules; serves only /healthz, /readyz, /metrics) or `all`. Several instances share one PostgreSQL; the embedded PGlite needs `all`.', example: 'worker' },
   metricsToken: { env: 'SCANHUB_METRICS_TOKEN', description: 'When set, GET /metrics needs `Authorization: Bearer <it>` (Prometheus `authorization` / bearer_token).', secret: true },
   jobLeaseSeconds: { env: 'SCANHUB_JOB_LEASE', description: 'Seconds a worker holds a job without renewing it; a worker that died is replaced after this long.', example: '120' },
+  jobRetentionDays: { env: 'SCANHUB_JOB_RETENTION', description: 'Days finished jobs (done or dead) and failed uploads are kept before workers prune them; at least 7 (a scheduled pull remembers its slot through its job).', example: '14' },
   shutdownGraceSeconds: { env: 'SCANHUB_SHUTDOWN_GRACE', description: 'Seconds a stopping instance (SIGTERM) gives in-flight requests and jobs before it releases what is left to other workers.', example: '25' },
   port: { env: 'PORT', description: 'HTTP port `scanhub serve` listens on.', example: '8080' },
   host: { env: 'HOST', description: 'Address to bind. Default 127.0.0.1; set 0.0.0.0 in a container.', example: '127.0.0.1' },
@@ -95,6 +96,13 @@ export const configFields = {
   token: { env: 'SCANHUB_TOKEN', description: 'CLI: API token used by `submit`.', secret: true },
 } as const satisfies Record<string, ConfigField>;
 
+/**
+ * Shortest retention of finished jobs. A scheduled pull fires once per slot of its interval (up to 7
+ * days, src/bridges/schedule.ts) because its finished job is remembered (enqueueOnce): the job must
+ * outlive the slot it was queued in, or the slot would fire again.
+ */
+export const MIN_RETENTION_DAYS = 7;
+
 const bool = z
   .string()
   .regex(/^(true|false|1|0|yes|no)$/i, 'true or false')
@@ -104,6 +112,7 @@ export const configSchema = z.object({
   role: z.enum(['api', 'worker', 'all']).default('all'),
   metricsToken: z.string().min(16, 'at least 16 characters').optional(),
   jobLeaseSeconds: z.coerce.number().int().min(3).max(3600).default(120),
+  jobRetentionDays: z.coerce.number().int().min(MIN_RETENTION_DAYS, `at least ${MIN_RETENTION_DAYS} days (a scheduled pull remembers its slot through its job)`).max(3650).default(14),
   shutdownGraceSeconds: z.coerce.number().int().min(0).max(3600).default(25),
   port: z.coerce.number().int().min(0).max(65535).default(8080),
   host: z.string().min(1).default('127.0.0.1'),

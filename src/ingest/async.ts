@@ -3,9 +3,13 @@
 // ingestSubmission — or, above SCANHUB_STREAM_INGEST_ABOVE, ingestStoredSubmission, which reads the
 // stored chunks as a stream — under that id, in one transaction. A worker killed mid-ingest leaves nothing
 // behind but its lease: the job is taken up again and the submission completes once (the id makes a
-// second run a replay). A report that cannot be read fails the upload with the reason, kept for GET.
+// second run a replay). A report that cannot be read fails the upload with the reason, kept for GET;
+// so does a job that ends for good otherwise (its worker died on every attempt, or errors persisted):
+// a pipeline polling the submission hears of it instead of waiting out its timeout. A failed upload's
+// report bytes are dropped at once (they may be hundreds of MB); its row, with the reason, stays until
+// the retention of finished jobs (src/jobs/retention.ts).
 import { createHash, randomUUID } from 'node:crypto';
-import { AppError, ReportFormatError } from '../errors.js';
+import { AppError, ERROR_CATALOGUE, ReportFormatError } from '../errors.js';
 import type { Job, JobHandler } from '../jobs/queue.js';
 import { enqueue } from '../jobs/queue.js';
 import type { ScannerPlugin } from '../plugins/scanner.js';
@@ -100,8 +104,24 @@ async function digestOf(q: Queryable, uploadId: string, idx: number): Promise<Bu
   return h.digest();
 }
 
+/**
+ * Ends an upload that will not be ingested: failed with the reason, its report bytes dropped. An
+ * upload whose submission was committed (a worker stopped between the commit and removing the
+ * upload) is simply removed: the submission answers for it.
+ */
+async function failUpload(q: Queryable, uploadId: string, error: { code: string; message: string }): Promise<void> {
+  const { rows } = await q.query(`SELECT 1 FROM submissions WHERE id = $1`, [uploadId]);
+  if (rows.length) {
+    await q.query(`DELETE FROM submission_uploads WHERE id = $1`, [uploadId]);
+    return;
+  }
+  await q.query(`UPDATE submission_uploads SET state = 'failed', error = $2 WHERE id = $1`, [uploadId, JSON.stringify(error)]);
+  await q.query(`DELETE FROM submission_upload_chunks WHERE upload_id = $1`, [uploadId]);
+  await q.query(`UPDATE submission_upload_reports SET content = NULL WHERE upload_id = $1`, [uploadId]);
+}
+
 export function createIngestHandler(deps: { db: Database; scanners: readonly ScannerPlugin[]; streamAbove?: number | undefined }): JobHandler {
-  return async (job: Job) => {
+  const handler: JobHandler = async (job: Job) => {
     const uploadId = String(job.payload.uploadId);
     const { rows } = await deps.db.query<{ project_id: string; request: StoredRequest }>(
       `UPDATE submission_uploads SET state = 'processing' WHERE id = $1 AND state <> 'failed' RETURNING project_id, request`,
@@ -140,10 +160,14 @@ export function createIngestHandler(deps: { db: Database; scanners: readonly Sca
       // A report it cannot read will not read better next time: fail the upload, keep the reason.
       if (error instanceof ReportFormatError || error instanceof AppError) {
         const e = error instanceof ReportFormatError ? error.toAppError() : error;
-        await deps.db.query(`UPDATE submission_uploads SET state = 'failed', error = $2 WHERE id = $1`, [uploadId, JSON.stringify({ code: e.code, message: e.message })]);
+        await deps.db.transaction((tx) => failUpload(tx, uploadId, { code: e.code, message: e.message }));
         return { uploadId, failed: e.code };
       }
       throw error;
     }
   };
+  // The job's own error stays in the job and the worker's log: it may be an internal one, not for API callers.
+  handler.onDead = (tx, job) =>
+    failUpload(tx, String(job.payload.uploadId), { code: 'INGEST_FAILED', message: `${ERROR_CATALOGUE.INGEST_FAILED.message} (job ${job.id}, ${job.attempts} attempt(s))` });
+  return handler;
 }

@@ -1,6 +1,9 @@
 // The durable job queue (migrations/0004_jobs.sql). Enqueue inside the transaction that decides the
 // work; workers claim one job at a time under a lease; a job whose worker died is claimed again when
-// its lease runs out; failures retry with back-off and end in 'dead' with the reason kept.
+// its lease runs out; failures retry with back-off and end in 'dead' with the reason kept. A job whose
+// workers keep dying on it (a report that exhausts memory, say) is buried once its attempts are spent,
+// instead of taking down every worker in turn; the queue's handler then hears of it (onDead) in the
+// same transaction, so whoever waits on the job learns it will not happen.
 import { jobsRun } from '../observability/metrics.js';
 import type { Database, Queryable } from '../store/db.js';
 
@@ -11,6 +14,8 @@ export interface Job<P = Record<string, unknown>> {
   payload: P;
   attempts: number;
   maxAttempts: number;
+  /** The worker holding it (claim): completing or failing it is that worker's alone. */
+  lockedBy: string | null;
 }
 
 interface JobRow {
@@ -20,9 +25,18 @@ interface JobRow {
   payload: Record<string, unknown>;
   attempts: number;
   max_attempts: number;
+  locked_by: string | null;
 }
 
-const toJob = <P>(r: JobRow): Job<P> => ({ id: String(r.id), queue: r.queue, dedupeKey: r.dedupe_key, payload: r.payload as P, attempts: r.attempts, maxAttempts: r.max_attempts });
+const toJob = <P>(r: JobRow): Job<P> => ({
+  id: String(r.id),
+  queue: r.queue,
+  dedupeKey: r.dedupe_key,
+  payload: r.payload as P,
+  attempts: r.attempts,
+  maxAttempts: r.max_attempts,
+  lockedBy: r.locked_by,
+});
 
 export async function enqueue(
   q: Queryable,
@@ -55,18 +69,52 @@ export async function enqueueOnce(q: Queryable, queue: string, payload: Record<s
   return rows.length > 0;
 }
 
-/** Claims the next due job of `queue` (or one whose lease expired), or undefined. */
+/**
+ * Claims the next due job of `queue` (or one whose lease expired with attempts left), or undefined.
+ * A job whose lease expired on its last attempt is not claimed: buryAbandoned ends it.
+ */
 export async function claim<P>(db: Database, queue: string, worker: string, leaseMs: number): Promise<Job<P> | undefined> {
   const { rows } = await db.query<JobRow>(
     `UPDATE jobs SET state = 'running', attempts = attempts + 1, locked_by = $2, locked_until = now() + ($3 || ' milliseconds')::interval
       WHERE id = (
         SELECT id FROM jobs
-         WHERE queue = $1 AND ((state = 'queued' AND run_at <= now()) OR (state = 'running' AND locked_until < now()))
+         WHERE queue = $1 AND ((state = 'queued' AND run_at <= now()) OR (state = 'running' AND locked_until < now() AND attempts < max_attempts))
          ORDER BY run_at, id LIMIT 1 FOR UPDATE SKIP LOCKED)
-      RETURNING id, queue, dedupe_key, payload, attempts, max_attempts`,
+      RETURNING id, queue, dedupe_key, payload, attempts, max_attempts, locked_by`,
     [queue, worker, String(leaseMs)],
   );
   return rows[0] ? toJob<P>(rows[0]) : undefined;
+}
+
+/** Why a job was buried (format(), %s = attempts): its worker stopped (crash, kill -9, out of memory) on every attempt. */
+const ABANDONED = 'the worker running it stopped without finishing %s time(s) (its lease expired each time); not retried again';
+export const abandonedReason = (attempts: number) => ABANDONED.replace('%s', String(attempts));
+
+/**
+ * Ends the jobs of `queues` whose lease expired on their last attempt: state 'dead' with the reason,
+ * and each queue's `onDead` in the same transaction (rows locked SKIP LOCKED: two workers never bury
+ * the same job). Returns how many were buried.
+ */
+export async function buryAbandoned(db: Database, handlers: Readonly<Record<string, JobHandler>>, log?: WorkerLog): Promise<number> {
+  const queues = Object.keys(handlers);
+  const abandoned = `queue = ANY($1::text[]) AND state = 'running' AND locked_until < now() AND attempts >= max_attempts`;
+  // Every poll asks; a transaction is opened only when there is something to bury (rarely).
+  if (!(await db.query(`SELECT 1 FROM jobs WHERE ${abandoned} LIMIT 1`, [queues])).rows.length) return 0;
+  return db.transaction(async (tx) => {
+    const { rows } = await tx.query<JobRow>(
+      `UPDATE jobs SET state = 'dead', finished_at = now(), locked_until = NULL, last_error = format($2, attempts)
+        WHERE id IN (SELECT id FROM jobs WHERE ${abandoned} ORDER BY id LIMIT 100 FOR UPDATE SKIP LOCKED)
+        RETURNING id, queue, dedupe_key, payload, attempts, max_attempts, locked_by`,
+      [queues, ABANDONED],
+    );
+    for (const row of rows) {
+      const job = toJob<Record<string, unknown>>(row);
+      await handlers[job.queue]?.onDead?.(tx, job, abandonedReason(job.attempts));
+      jobsRun.inc({ queue: job.queue, outcome: 'dead' });
+      log?.error({ queue: job.queue, job: job.id, attempts: job.attempts }, 'job abandoned: its worker stopped on every attempt');
+    }
+    return rows.length;
+  });
 }
 
 /** Extends the lease of a long job (a scan that keeps polling). */
@@ -74,8 +122,16 @@ export async function heartbeat(q: Queryable, job: Job<unknown>, worker: string,
   await q.query(`UPDATE jobs SET locked_until = now() + ($3 || ' milliseconds')::interval WHERE id = $1 AND locked_by = $2 AND state = 'running'`, [job.id, worker, String(leaseMs)]);
 }
 
-export async function complete(q: Queryable, job: Job<unknown>, result: unknown = null): Promise<void> {
-  await q.query(`UPDATE jobs SET state = 'done', result = $2, finished_at = now(), locked_until = NULL WHERE id = $1`, [job.id, JSON.stringify(result)]);
+/**
+ * The claim still held: a worker whose lease ran out (and whose job another worker took up, or the
+ * queue buried, or a shutdown released) no longer decides the job's state.
+ */
+const HELD = `id = $1 AND state = 'running' AND locked_by IS NOT DISTINCT FROM $2`;
+
+/** Marks the job done; false when this worker no longer held it (its effects are idempotent: nothing to undo). */
+export async function complete(q: Queryable, job: Job<unknown>, result: unknown = null): Promise<boolean> {
+  const { rowCount } = await q.query(`UPDATE jobs SET state = 'done', result = $3, finished_at = now(), locked_until = NULL WHERE ${HELD}`, [job.id, job.lockedBy, JSON.stringify(result)]);
+  return rowCount > 0;
 }
 
 /** Back-off: 5 s, 20 s, 80 s … capped at 30 min, unless the failure says when to retry. */
@@ -83,14 +139,19 @@ export function backoffMs(attempt: number): number {
   return Math.min(30 * 60_000, 5_000 * 4 ** Math.max(0, attempt - 1));
 }
 
-export async function fail(q: Queryable, job: Job<unknown>, reason: string, options: { retryable: boolean; retryAfterMs?: number | undefined }): Promise<'retry' | 'dead'> {
+/**
+ * Records a failed attempt: queued again after a back-off, or dead when no attempt is left or retrying
+ * cannot help; 'lost' when this worker no longer held the job (nothing recorded).
+ */
+export async function fail(q: Queryable, job: Job<unknown>, reason: string, options: { retryable: boolean; retryAfterMs?: number | undefined }): Promise<'retry' | 'dead' | 'lost'> {
   const dead = !options.retryable || job.attempts >= job.maxAttempts;
-  await q.query(
+  const { rowCount } = await q.query(
     dead
-      ? `UPDATE jobs SET state = 'dead', last_error = $2, finished_at = now(), locked_until = NULL WHERE id = $1`
-      : `UPDATE jobs SET state = 'queued', last_error = $2, run_at = now() + ($3 || ' milliseconds')::interval, locked_until = NULL WHERE id = $1`,
-    dead ? [job.id, reason.slice(0, 2000)] : [job.id, reason.slice(0, 2000), String(options.retryAfterMs ?? backoffMs(job.attempts))],
+      ? `UPDATE jobs SET state = 'dead', last_error = $3, finished_at = now(), locked_until = NULL WHERE ${HELD}`
+      : `UPDATE jobs SET state = 'queued', last_error = $3, run_at = now() + ($4 || ' milliseconds')::interval, locked_until = NULL WHERE ${HELD}`,
+    dead ? [job.id, job.lockedBy, reason.slice(0, 2000)] : [job.id, job.lockedBy, reason.slice(0, 2000), String(options.retryAfterMs ?? backoffMs(job.attempts))],
   );
+  if (rowCount === 0) return 'lost';
   return dead ? 'dead' : 'retry';
 }
 
@@ -99,7 +160,12 @@ export interface JobHandlerContext {
   heartbeat(): Promise<void>;
 }
 
-export type JobHandler = (job: Job, ctx: JobHandlerContext) => Promise<unknown>;
+/** Told, in the transaction that ends a job for good, that it will not be done (e.g. to fail what waits on it). */
+export type DeadHandler = (tx: Queryable, job: Job, reason: string) => Promise<void>;
+
+export type JobHandler = ((job: Job, ctx: JobHandlerContext) => Promise<unknown>) & { onDead?: DeadHandler };
+
+type WorkerLog = { error(obj: unknown, msg: string): void; info(obj: unknown, msg: string): void };
 
 /** A failure that says whether retrying may help (IntegrationError has this shape). */
 interface RetryHint {
@@ -120,7 +186,7 @@ export interface Worker {
 export function startWorker(
   db: Database,
   handlers: Record<string, JobHandler>,
-  options: { id: string; leaseMs?: number; pollMs?: number; log?: { error(obj: unknown, msg: string): void; info(obj: unknown, msg: string): void }; autostart?: boolean },
+  options: { id: string; leaseMs?: number; pollMs?: number; log?: WorkerLog; autostart?: boolean },
 ): Worker {
   const leaseMs = options.leaseMs ?? 120_000;
   let stopped = false;
@@ -136,12 +202,21 @@ export function startWorker(
     try {
       const result = await handler(job, { heartbeat: () => heartbeat(db, job, options.id, leaseMs) });
       clearInterval(renew);
-      await complete(db, job, result ?? null);
-      jobsRun.inc({ queue, outcome: 'done' });
+      jobsRun.inc({ queue, outcome: (await complete(db, job, result ?? null)) ? 'done' : 'lost' });
     } catch (error) {
       clearInterval(renew);
       const hint = error as RetryHint;
-      const outcome = await fail(db, job, (error as Error).message ?? String(error), { retryable: hint.retryable ?? true, retryAfterMs: hint.options?.retryAfterMs });
+      const reason = (error as Error).message ?? String(error);
+      const failure = { retryable: hint.retryable ?? true, retryAfterMs: hint.options?.retryAfterMs };
+      const { onDead } = handler;
+      // A job that ends here ends with its onDead in one transaction: no dead job whose waiter still waits.
+      const outcome = onDead
+        ? await db.transaction(async (tx) => {
+            const o = await fail(tx, job, reason, failure);
+            if (o === 'dead') await onDead(tx, job, reason);
+            return o;
+          })
+        : await fail(db, job, reason, failure);
       jobsRun.inc({ queue, outcome });
       options.log?.error({ err: error, queue, job: job.id, outcome }, 'job failed');
     }
@@ -149,7 +224,7 @@ export function startWorker(
   }
 
   async function drain(): Promise<number> {
-    let done = 0;
+    let done = await buryAbandoned(db, handlers, options.log);
     for (let progressed = true; progressed && !stopped; ) {
       progressed = false;
       for (const [queue, handler] of Object.entries(handlers)) {

@@ -1,7 +1,7 @@
 // The outbox worker: sends one notification row through its channel under a per-channel rate limit.
 // A row already sent is never sent again; a failure the channel calls retryable goes back to the
-// queue with back-off; the last failure leaves the row dead with the reason and raises
-// notification.failed for a fallback rule. Delivery is at least once: a worker that dies between the
+// queue with back-off; when the job ends for good (the last failure, or a worker that died on every
+// attempt) the row is left dead with the reason and notification.failed raised for a fallback rule. Delivery is at least once: a worker that dies between the
 // send and the acknowledgement sends again after its lease, with the same message id
 // (X-ScanHub-Delivery, Message-ID) so receivers can drop the duplicate.
 import Bottleneck from 'bottleneck';
@@ -87,7 +87,7 @@ export function createDeliveryHandler(deps: DeliveryDeps): JobHandler {
     return [{ filename: report.filename, contentType: report.contentType.split(';')[0]!, content: report.body }];
   }
 
-  return async (job: Job) => {
+  const handler: JobHandler = async (job: Job) => {
     const id = String(job.payload.notificationId);
     const { rows } = await deps.db.query<Row>(
       `SELECT n.id, n.channel_id, n.state, n.recipients, n.message, n.attach_report, n.event_type, n.rule_id, n.project_id, n.escalates, i.kind AS channel_kind
@@ -116,18 +116,26 @@ export function createDeliveryHandler(deps: DeliveryDeps): JobHandler {
       return { sent: true };
     } catch (error) {
       const retryable = error instanceof IntegrationError ? error.retryable : !(error instanceof AppError);
-      const last = !retryable || job.attempts >= job.maxAttempts;
       const reason = `${error instanceof IntegrationError ? error.code + ': ' : error instanceof AppError ? error.code + ': ' : ''}${(error as Error).message}`;
-      await deps.db.transaction(async (tx) => {
-        await tx.query(`UPDATE notifications SET state = $2, reason = $3 WHERE id = $1`, [id, last ? 'dead' : 'pending', reason.slice(0, 1000)]);
-        // A failed failure-notice raises nothing more: no loops.
-        if (last && row.event_type !== 'notification.failed') {
-          await recordEvent(tx, 'notification.failed', row.project_id, { notificationId: id, channelId: row.channel_id, event: row.event_type, summary: reason.slice(0, 300) }, deps.now?.() ?? new Date());
-        }
-      });
-      deps.log.warn({ notification: id, channel: row.channel_id, reason, retry: !last }, 'notification not delivered');
+      // Pending again; if the queue decides this was the last attempt, onDead makes it dead.
+      await deps.db.query(`UPDATE notifications SET state = 'pending', reason = $2 WHERE id = $1`, [id, reason.slice(0, 1000)]);
+      deps.log.warn({ notification: id, channel: row.channel_id, reason, retryable }, 'notification not delivered');
       const retryAfterMs = error instanceof IntegrationError ? error.options.retryAfterMs : undefined;
-      throw Object.assign(new Error(reason), { retryable: !last, options: { retryAfterMs } });
+      throw Object.assign(new Error(reason), { retryable, options: { retryAfterMs } });
     }
   };
+  // The job ended for good (the channel refused, attempts ran out, or the worker sending it died on
+  // every attempt): the row is dead with the reason, and notification.failed lets a fallback rule act.
+  handler.onDead = async (tx, job, reason) => {
+    const { rows } = await tx.query<{ project_id: string | null; channel_id: string | null; event_type: string }>(
+      `UPDATE notifications SET state = 'dead', reason = $2 WHERE id = $1 AND state IN ('pending', 'sending') RETURNING project_id, channel_id, event_type`,
+      [String(job.payload.notificationId), reason.slice(0, 1000)],
+    );
+    const row = rows[0];
+    // A failed failure-notice raises nothing more: no loops.
+    if (row && row.event_type !== 'notification.failed') {
+      await recordEvent(tx, 'notification.failed', row.project_id, { notificationId: job.payload.notificationId, channelId: row.channel_id, event: row.event_type, summary: reason.slice(0, 300) }, deps.now?.() ?? new Date());
+    }
+  };
+  return handler;
 }

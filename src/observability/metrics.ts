@@ -46,6 +46,13 @@ export const jobsRun = new Counter({
   registers: [registry],
 });
 
+export const rowsPruned = new Counter({
+  name: 'scanhub_rows_pruned_total',
+  help: 'Rows removed by retention (finished jobs, failed uploads), by table.',
+  labelNames: ['table'] as const,
+  registers: [registry],
+});
+
 // Shared state, filled from the database at each scrape.
 const queueDepth = new Gauge({ name: 'scanhub_queue_jobs', help: 'Jobs in the durable queue by queue and state (cluster-wide).', labelNames: ['queue', 'state'] as const, registers: [registry] });
 const queueAge = new Gauge({ name: 'scanhub_queue_oldest_due_seconds', help: 'Age of the oldest due, unfinished job by queue (cluster-wide).', labelNames: ['queue'] as const, registers: [registry] });

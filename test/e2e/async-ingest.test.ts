@@ -1,13 +1,14 @@
 // Asynchronous ingestion: `Prefer: respond-async` (or an upload above SCANHUB_ASYNC_INGEST_ABOVE) is
 // answered 202 with the submission's id; a worker ingests it under that id; GET shows queued →
 // completed with its verdict; a repeated Idempotency-Key is the same submission; an unreadable
-// report fails the upload with the reason, and nothing partial is ever written.
+// report fails the upload with the reason, and nothing partial is ever written; so does a job whose
+// workers all died on it, and a failed upload's bytes are dropped.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { scanners } from '../../integrations/index.js';
 import { createIngestHandler, INGEST_QUEUE } from '../../src/ingest/async.js';
-import { startWorker, type Worker } from '../../src/jobs/queue.js';
+import { abandonedReason, claim, startWorker, type Worker } from '../../src/jobs/queue.js';
 import { startTestApp, submissionForm, type TestApp } from '../helpers/app.js';
 import { projectRoot } from '../helpers/corpus.js';
 import { tableCounts } from '../helpers/db.js';
@@ -29,7 +30,7 @@ describe('asynchronous ingestion', () => {
 
   const post = (files: { name: string; content: string | Buffer }[], headers: Record<string, string> = {}) =>
     app.api('/api/v1/projects/async%2Fapp/submissions', { method: 'POST', headers, body: submissionForm({ ref: 'main' }, files) });
-  const get = async (id: string) => (await app.api(`/api/v1/submissions/${id}`)).json() as Promise<{ status: string; verdict: { outcome: string } | null; counts?: { total: number }; error?: { code: string } }>;
+  const get = async (id: string) => (await app.api(`/api/v1/submissions/${id}`)).json() as Promise<{ status: string; verdict: { outcome: string } | null; counts?: { total: number }; error?: { code: string; message: string } }>;
 
   it('answers 202 at once and completes the submission under the same id in a worker', async () => {
     const res = await post([{ name: 'semgrep.json', content: semgrep }], { prefer: 'respond-async', 'idempotency-key': 'async-1' });
@@ -75,5 +76,39 @@ describe('asynchronous ingestion', () => {
     expect(verdict.status).toBe(422);
     const after = await tableCounts(app.db);
     for (const table of ['submissions', 'findings', 'occurrences', 'events']) expect(after[table], table).toBe(before[table]);
+    // Its report bytes are dropped at once; the row with the reason stays for GET.
+    expect(await uploadBytes(id)).toEqual({ chunks: 0, inline: 0 });
   });
+
+  it('fails an upload whose worker died on every attempt, instead of leaving its pipeline polling "queued"', async () => {
+    const res = await post([{ name: 'semgrep.json', content: semgrep }], { prefer: 'respond-async' });
+    const { id } = (await res.json()) as { id: string };
+    expect((await uploadBytes(id))!.chunks).toBeGreaterThan(0);
+    // Five workers take the job and die (a report that exhausts their memory): each lease runs out.
+    for (let attempt = 1; attempt <= 5; attempt++) {
+      expect((await claim(app.db, INGEST_QUEUE, `doomed-${attempt}`, 1))?.attempts).toBe(attempt);
+      await new Promise((r) => setTimeout(r, 15));
+    }
+    // A sixth would die the same way: it is not handed out; the next worker buries it and fails the upload.
+    expect(await claim(app.db, INGEST_QUEUE, 'w', 60_000)).toBeUndefined();
+    await worker.drain();
+    const failed = await get(id);
+    expect(failed).toMatchObject({ status: 'failed', error: { code: 'INGEST_FAILED' } });
+    expect(failed.error!.message).toMatch(/gave up ingesting.*5 attempt/);
+    const verdict = await app.api(`/api/v1/submissions/${id}/verdict`);
+    expect(verdict.status).toBe(500);
+    expect(await verdict.json()).toMatchObject({ error: { code: 'INGEST_FAILED' } });
+    expect(await uploadBytes(id)).toEqual({ chunks: 0, inline: 0 });
+    const { rows } = await app.db.query<{ state: string; last_error: string }>(`SELECT state, last_error FROM jobs WHERE queue = $1 AND dedupe_key = $2`, [INGEST_QUEUE, id]);
+    expect(rows).toEqual([{ state: 'dead', last_error: abandonedReason(5) }]);
+  });
+
+  const uploadBytes = async (id: string) =>
+    (
+      await app.db.query<{ chunks: number; inline: number }>(
+        `SELECT (SELECT count(*)::int FROM submission_upload_chunks WHERE upload_id = $1) AS chunks,
+                (SELECT count(*)::int FROM submission_upload_reports WHERE upload_id = $1 AND content IS NOT NULL) AS inline`,
+        [id],
+      )
+    ).rows[0];
 });

@@ -4,7 +4,7 @@
 // escalation, dead letters, and the crash between send and acknowledgement.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { connections, notifiers } from '../../integrations/index.js';
-import { startWorker, type Worker } from '../../src/jobs/queue.js';
+import { abandonedReason, claim, startWorker, type Worker } from '../../src/jobs/queue.js';
 import { createLogger } from '../../src/logger.js';
 import { createDeliveryHandler } from '../../src/notify/deliver.js';
 import { createEscalationHandler, runDueDigests } from '../../src/notify/escalate-digest.js';
@@ -235,6 +235,25 @@ describe('notifications', () => {
     const dead = (await api('/api/v1/notifications?state=dead', 'GET')).body as { items: { reason: string }[] };
     expect(dead.items).toHaveLength(1);
     expect(dead.items[0]!.reason).toMatch(/^WEBHOOK_GONE/);
+    expect(smtp.messages).toHaveLength(1);
+    expect(smtp.messages[0]!.text).toContain('A notification could not be delivered');
+  });
+
+  it('dead-letters a notification whose sending worker died on every attempt, and alerts the fallback channel', async () => {
+    await api('/api/v1/alert-rules', 'POST', { name: 'new', event: 'finding.new', channels: [{ id: webhookChannel }] });
+    await api('/api/v1/alert-rules', 'POST', { name: 'fallback', event: 'notification.failed', channels: [{ id: emailChannel }] });
+    await submit('shop', trivyReport(1, ['HIGH'], 'CVE-2093'));
+    // Each worker that takes the delivery dies before it sends (its lease of 1 ms runs out).
+    const { rows } = await app.db.query<{ max_attempts: number }>(`SELECT max_attempts FROM jobs WHERE queue = $1`, [DELIVER_QUEUE]);
+    for (let i = 0; i < rows[0]!.max_attempts; i++) {
+      expect(await claim(app.db, DELIVER_QUEUE, `dying-${i}`, 1)).toBeDefined();
+      await new Promise((r) => setTimeout(r, 15));
+    }
+    await worker.drain();
+    expect(receiver.deliveries).toHaveLength(0);
+    const dead = (await api('/api/v1/notifications?state=dead', 'GET')).body as { items: { reason: string; event: string }[] };
+    expect(dead.items).toHaveLength(1);
+    expect(dead.items[0]!.reason).toBe(abandonedReason(rows[0]!.max_attempts));
     expect(smtp.messages).toHaveLength(1);
     expect(smtp.messages[0]!.text).toContain('A notification could not be delivered');
   });

@@ -10,7 +10,7 @@ import { createNexusIqPullHandler, NEXUSIQ_PULL_QUEUE } from '../../integrations
 import { createXrayScanHandler } from '../../integrations/scanners/xray/bridge.js';
 import { XRAY_SCAN_QUEUE } from '../../src/http/routes/webhooks.js';
 import { enqueueScheduledPulls } from '../../src/bridges/schedule.js';
-import { startWorker, type Worker } from '../../src/jobs/queue.js';
+import { abandonedReason, claim, startWorker, type Worker } from '../../src/jobs/queue.js';
 import { createLogger } from '../../src/logger.js';
 import { sendSonarWebhook, sonarWebhookBody, startFakeSonarQube, type FakeSonarQube } from '../fakes/sonarqube/index.js';
 import { iqCorpusJson, sendIqWebhook, startFakeNexusIq, type FakeNexusIq } from '../fakes/nexus-iq/index.js';
@@ -170,6 +170,20 @@ describeCorpus('SonarQube and Nexus IQ bridges', () => {
     expect(scan.status).toBe('succeeded');
     expect((await submissions('team/image'))[0]).toMatchObject({ ref: '1.4.0', source: { kind: 'artifactory', scanId: id } });
     expect((await findings('team/image')).length).toBeGreaterThan(0);
+  });
+
+  it('shows an on-demand scan as failed, with the reason, when every worker running it died', async () => {
+    const asked = await app.api('/api/v1/projects/team%2Fimage/scans', { method: 'POST', headers: json, body: JSON.stringify({ source: 'xray', target: 'docker-local/shop/api:1.5.0' }) });
+    expect(asked.status, await asked.clone().text()).toBe(202);
+    const { id } = (await asked.json()) as { id: string };
+    const { rows } = await app.db.query<{ queue: string; max_attempts: number }>(`SELECT queue, max_attempts FROM jobs WHERE payload->>'scanId' = $1`, [id]);
+    for (let i = 0; i < rows[0]!.max_attempts; i++) {
+      expect((await claim<{ scanId: string }>(app.db, rows[0]!.queue, `dying-${i}`, 1))?.payload.scanId).toBe(id);
+      await new Promise((r) => setTimeout(r, 15));
+    }
+    await worker.drain();
+    const scan = (await (await app.api(`/api/v1/scans/${id}`)).json()) as { status: string; error: string | null };
+    expect(scan).toMatchObject({ status: 'failed', error: abandonedReason(rows[0]!.max_attempts) });
   });
 
   it('refuses on-demand scans it cannot perform, saying why', async () => {

@@ -43,4 +43,30 @@ describeEachBackend('migrations', (backend) => {
     const { rows } = await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM information_schema.tables WHERE table_name = 'half_done'`);
     expect(rows[0]!.n).toBe(0);
   });
+
+  it('0017 fails the uploads whose ingest job died before the queue told them, and drops failed uploads\' bytes', async () => {
+    db = await openTestDatabase(backend, { migrate: false });
+    const all = loadMigrations();
+    await migrate(db, all.filter((m) => m.version < '0017'));
+    const project = (await db.query<{ id: string }>(`INSERT INTO projects (name) VALUES ('m') RETURNING id`)).rows[0]!.id;
+    const upload = async (state: string, job: string | null) => {
+      const { rows } = await db!.query<{ id: string }>(`INSERT INTO submission_uploads (id, project_id, request, state) VALUES (gen_random_uuid(), $1, '{"ref":"main"}', $2) RETURNING id`, [project, state]);
+      const id = rows[0]!.id;
+      await db!.query(`INSERT INTO submission_upload_reports (upload_id, idx, filename) VALUES ($1, 0, 'r.json')`, [id]);
+      await db!.query(`INSERT INTO submission_upload_chunks (upload_id, idx, seq, content) VALUES ($1, 0, 0, '\\x00')`, [id]);
+      if (job) await db!.query(`INSERT INTO jobs (queue, dedupe_key, payload, state, attempts) VALUES ('ingest.submission', $1, '{}', $2, 5)`, [id, job]);
+      return id;
+    };
+    const stuck = await upload('processing', 'dead');
+    const waiting = await upload('queued', 'queued');
+    const failed = await upload('failed', 'done');
+    expect(await migrate(db, all)).toEqual(all.filter((m) => m.version >= '0017').map((m) => m.name));
+    const { rows } = await db.query<{ id: string; state: string; code: string | null; chunks: number }>(
+      `SELECT u.id, u.state, u.error->>'code' AS code, (SELECT count(*)::int FROM submission_upload_chunks c WHERE c.upload_id = u.id) AS chunks FROM submission_uploads u`,
+    );
+    const byId = new Map(rows.map((r) => [r.id, r]));
+    expect(byId.get(stuck)).toMatchObject({ state: 'failed', code: 'INGEST_FAILED', chunks: 0 });
+    expect(byId.get(waiting)).toMatchObject({ state: 'queued', code: null, chunks: 1 });
+    expect(byId.get(failed)).toMatchObject({ state: 'failed', chunks: 0 });
+  });
 });
