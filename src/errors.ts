@@ -11,6 +11,7 @@ export const ERROR_CATALOGUE = {
   METHOD_NOT_ALLOWED: { status: 405, message: 'That method is not supported on this path.' },
   PROJECT_NOT_FOUND: { status: 404, message: 'No such project.' },
   SUBMISSION_NOT_FOUND: { status: 404, message: 'No such submission.' },
+  SUBMISSION_PRUNED: { status: 410, message: "This submission's findings were pruned by retention (SCANHUB_SUBMISSION_RETENTION); its verdict and counts are kept. The ref's latest submission always keeps its findings." },
   PROJECT_EXISTS: { status: 409, message: 'A project with that name exists already.' },
   CONFLICT: { status: 409, message: 'The request conflicts with the current state.' },
   POLICY_INVALID: { status: 422, message: 'The policy is not valid.' },

@@ -158,7 +158,7 @@ function startBackground(db: Database, config: Config, log: Logger, { secrets, o
   const scheduler = startScheduler(db, log, {
     extra: [
       { name: 'bridge-pulls', everyMs: 60_000, run: (at) => enqueueScheduledPulls(db, at) },
-      retentionTask(db, config.jobRetentionDays),
+      retentionTask(db, { jobDays: config.jobRetentionDays, submissionDays: config.submissionRetentionDays }),
       ...(autoUpdate ? [vulnerabilityData] : []),
     ],
   });

@@ -23,6 +23,12 @@ export const configFields = {
   metricsToken: { env: 'SCANHUB_METRICS_TOKEN', description: 'When set, GET /metrics needs `Authorization: Bearer <it>` (Prometheus `authorization` / bearer_token).', secret: true },
   jobLeaseSeconds: { env: 'SCANHUB_JOB_LEASE', description: 'Seconds a worker holds a job without renewing it; a worker that died is replaced after this long.', example: '120' },
   jobRetentionDays: { env: 'SCANHUB_JOB_RETENTION', description: 'Days finished jobs (done or dead) and failed uploads are kept before workers prune them; at least 7 (a scheduled pull remembers its slot through its job).', example: '14' },
+  submissionRetentionDays: {
+    env: 'SCANHUB_SUBMISSION_RETENTION',
+    description:
+      'Days a submission keeps its findings once it is no longer the latest of its ref; older ones keep their verdict, counts and commit, and their reports answer 410. 0 (default): keep everything. At least 30 (a digest reads the new findings of its period).',
+    example: '180',
+  },
   shutdownGraceSeconds: { env: 'SCANHUB_SHUTDOWN_GRACE', description: 'Seconds a stopping instance (SIGTERM) gives in-flight requests and jobs before it releases what is left to other workers.', example: '25' },
   port: { env: 'PORT', description: 'HTTP port `scanhub serve` listens on.', example: '8080' },
   host: { env: 'HOST', description: 'Address to bind. Default 127.0.0.1; set 0.0.0.0 in a container.', example: '127.0.0.1' },
@@ -103,6 +109,9 @@ export const configFields = {
  */
 export const MIN_RETENTION_DAYS = 7;
 
+/** Shortest retention of submission detail: a digest (at most monthly) reads the new findings of its period. */
+export const MIN_SUBMISSION_RETENTION_DAYS = 30;
+
 const bool = z
   .string()
   .regex(/^(true|false|1|0|yes|no)$/i, 'true or false')
@@ -113,6 +122,12 @@ export const configSchema = z.object({
   metricsToken: z.string().min(16, 'at least 16 characters').optional(),
   jobLeaseSeconds: z.coerce.number().int().min(3).max(3600).default(120),
   jobRetentionDays: z.coerce.number().int().min(MIN_RETENTION_DAYS, `at least ${MIN_RETENTION_DAYS} days (a scheduled pull remembers its slot through its job)`).max(3650).default(14),
+  submissionRetentionDays: z.coerce
+    .number()
+    .int()
+    .max(36_500)
+    .refine((d) => d === 0 || d >= MIN_SUBMISSION_RETENTION_DAYS, `0 (keep everything) or at least ${MIN_SUBMISSION_RETENTION_DAYS} days (a digest reads the new findings of its period)`)
+    .default(0),
   shutdownGraceSeconds: z.coerce.number().int().min(0).max(3600).default(25),
   port: z.coerce.number().int().min(0).max(65535).default(8080),
   host: z.string().min(1).default('127.0.0.1'),

@@ -134,7 +134,7 @@ export const ROUTE_DOCS: Record<string, RouteDoc> = {
   'POST /notifications/:id/ack': { summary: 'Acknowledge an alert (stops its escalation)', tag: 'alerts', success: { 200: 'Acknowledged' } },
 };
 
-const ERROR_STATUSES = [400, 401, 403, 404, 409, 413, 415, 422, 429, 502, 503] as const;
+const ERROR_STATUSES = [400, 401, 403, 404, 409, 410, 413, 415, 422, 429, 502, 503] as const;
 
 function jsonSchema(schema: z.ZodType): Record<string, unknown> {
   const out = z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any', target: 'draft-2020-12' }) as Record<string, unknown>;

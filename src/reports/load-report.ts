@@ -36,8 +36,8 @@ export async function allFindings(q: Queryable, projectId: string, filter: Findi
 }
 
 async function trendOf(q: Queryable, projectId: string, ref: string | undefined): Promise<TrendPoint[]> {
-  const { rows: subs } = await q.query<{ id: string; created_at: Date; verdict: { outcome: string } | null }>(
-    `SELECT id, created_at, verdict FROM submissions WHERE project_id = $1 ${ref ? 'AND ref = $2' : ''} ORDER BY created_at DESC LIMIT ${TREND_POINTS}`,
+  const { rows: subs } = await q.query<{ id: string; created_at: Date; verdict: { outcome: string } | null; severity_counts: Partial<Record<Severity, number>> | null }>(
+    `SELECT id, created_at, verdict, severity_counts FROM submissions WHERE project_id = $1 ${ref ? 'AND ref = $2' : ''} ORDER BY created_at DESC LIMIT ${TREND_POINTS}`,
     ref ? [projectId, ref] : [projectId],
   );
   if (subs.length === 0) return [];
@@ -48,7 +48,8 @@ async function trendOf(q: Queryable, projectId: string, ref: string | undefined)
     [subs.map((s) => s.id)],
   );
   return subs.reverse().map((s) => {
-    const bySeverity = emptySeverityCounts();
+    // A submission whose findings retention dropped kept their counts by severity.
+    const bySeverity = { ...emptySeverityCounts(), ...s.severity_counts };
     for (const r of rows) if (r.submission_id === s.id) bySeverity[r.severity] = r.n;
     return { at: new Date(s.created_at).toISOString(), outcome: s.verdict?.outcome ?? null, bySeverity };
   });
@@ -58,9 +59,17 @@ function exceptionMap(list: readonly { fingerprint: string; exception: AppliedEx
   return new Map((list ?? []).map((e) => [e.fingerprint, e.exception]));
 }
 
+/** When retention dropped the submission's findings (migration 0018), or null while it keeps them. */
+export async function submissionDetailPrunedAt(q: Queryable, submissionId: string): Promise<Date | null> {
+  const { rows } = await q.query<{ detail_pruned_at: Date | null }>(`SELECT detail_pruned_at FROM submissions WHERE id = $1`, [submissionId]);
+  return rows[0]?.detail_pruned_at ? new Date(rows[0].detail_pruned_at) : null;
+}
+
 export async function loadSubmissionReport(q: Queryable, submissionId: string, now: Date, reportUrl?: string): Promise<ReportModel & { fixed: StoredFinding[] }> {
   const submission = await loadSubmission(q, submissionId);
   if (!submission) throw new AppError('SUBMISSION_NOT_FOUND');
+  // An empty report would say "no findings": say instead that they were pruned.
+  if (await submissionDetailPrunedAt(q, submission.id)) throw new AppError('SUBMISSION_PRUNED');
   const project = await getProject(q, submission.projectId);
   const findings = await storedFindings(q, `FROM findings f WHERE f.id IN (SELECT finding_id FROM occurrences WHERE submission_id = $1)`, [submission.id]);
   const fixed = await storedFindings(q, `FROM findings f JOIN ref_findings r ON r.finding_id = f.id WHERE r.fixed_in_submission = $1`, [submission.id]);

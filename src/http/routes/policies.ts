@@ -66,7 +66,8 @@ export async function policyVersionsWithDiffs(db: Database, projectId: string | 
 /** Re-assesses the project's last `limit` submissions under a candidate policy; read-only. */
 export async function dryRunPolicy(db: Database, projectId: string, policy: Policy, limit: number, at: Date) {
   const { rows } = await db.query<{ id: string; ref: string; target_ref: string | null; tools: string[]; verdict: { outcome: string } | null; created_at: Date }>(
-    `SELECT id, ref, target_ref, tools, verdict, created_at FROM submissions WHERE project_id = $1 ORDER BY created_at DESC LIMIT $2`,
+    // Only submissions that still hold their findings (retention, migration 0018) can be re-assessed.
+    `SELECT id, ref, target_ref, tools, verdict, created_at FROM submissions WHERE project_id = $1 AND detail_pruned_at IS NULL ORDER BY created_at DESC LIMIT $2`,
     [projectId, limit],
   );
   const items = [];
