@@ -96,16 +96,13 @@ export const abandonedReason = (attempts: number) => ABANDONED.replace('%s', Str
  * the same job). Returns how many were buried.
  */
 export async function buryAbandoned(db: Database, handlers: Readonly<Record<string, JobHandler>>, log?: WorkerLog): Promise<number> {
-  const queues = Object.keys(handlers);
-  const abandoned = `queue = ANY($1::text[]) AND state = 'running' AND locked_until < now() AND attempts >= max_attempts`;
-  // Every poll asks; a transaction is opened only when there is something to bury (rarely).
-  if (!(await db.query(`SELECT 1 FROM jobs WHERE ${abandoned} LIMIT 1`, [queues])).rows.length) return 0;
   return db.transaction(async (tx) => {
     const { rows } = await tx.query<JobRow>(
       `UPDATE jobs SET state = 'dead', finished_at = now(), locked_until = NULL, last_error = format($2, attempts)
-        WHERE id IN (SELECT id FROM jobs WHERE ${abandoned} ORDER BY id LIMIT 100 FOR UPDATE SKIP LOCKED)
+        WHERE id IN (SELECT id FROM jobs WHERE queue = ANY($1::text[]) AND state = 'running' AND locked_until < now() AND attempts >= max_attempts
+                      ORDER BY id LIMIT 100 FOR UPDATE SKIP LOCKED)
         RETURNING id, queue, dedupe_key, payload, attempts, max_attempts, locked_by`,
-      [queues, ABANDONED],
+      [Object.keys(handlers), ABANDONED],
     );
     for (const row of rows) {
       const job = toJob<Record<string, unknown>>(row);
@@ -115,6 +112,20 @@ export async function buryAbandoned(db: Database, handlers: Readonly<Record<stri
     }
     return rows.length;
   });
+}
+
+/**
+ * Which of `queues` have a job to take now, and whether any holds a job to bury: one query per poll
+ * (on the partial index jobs_ready), instead of a claim per queue, most of which find nothing.
+ */
+export async function pendingWork(db: Queryable, queues: readonly string[]): Promise<{ due: Set<string>; abandoned: boolean }> {
+  const { rows } = await db.query<{ queue: string; claimable: boolean; abandoned: boolean }>(
+    `SELECT queue, bool_or(state = 'queued' OR attempts < max_attempts) AS claimable, bool_or(state = 'running' AND attempts >= max_attempts) AS abandoned
+       FROM jobs WHERE queue = ANY($1::text[]) AND ((state = 'queued' AND run_at <= now()) OR (state = 'running' AND locked_until < now()))
+      GROUP BY queue`,
+    [queues],
+  );
+  return { due: new Set(rows.filter((r) => r.claimable).map((r) => r.queue)), abandoned: rows.some((r) => r.abandoned) };
 }
 
 /** Extends the lease of a long job (a scan that keeps polling). */
@@ -223,12 +234,22 @@ export function startWorker(
     return true;
   }
 
+  const queues = Object.keys(handlers);
+
+  // Round by round, one job from each queue that has one: a backlog in one queue (a burst of uploads)
+  // does not hold up another (an alert) for more than a job.
   async function drain(): Promise<number> {
-    let done = await buryAbandoned(db, handlers, options.log);
+    let done = 0;
     for (let progressed = true; progressed && !stopped; ) {
       progressed = false;
+      const work = await pendingWork(db, queues);
+      if (work.abandoned) {
+        const buried = await buryAbandoned(db, handlers, options.log);
+        done += buried;
+        progressed = buried > 0; // what onDead queued (a fallback alert) is due next round
+      }
       for (const [queue, handler] of Object.entries(handlers)) {
-        if (await runOne(queue, handler)) {
+        if (work.due.has(queue) && (await runOne(queue, handler))) {
           done++;
           progressed = true;
         }

@@ -160,4 +160,20 @@ describeEachBackend('job queue', (backend) => {
     expect(await enqueueOnce(db, 'q', {}, 'recent-done')).toBe(false);
     expect(await pruneFinished(db, daysAgo(-6), 1)).toEqual({ jobs: 1, submission_uploads: 1 });
   });
+
+  it('polls with one query when idle, whatever the number of queues, and still takes each due job', async () => {
+    let queries = 0;
+    const counted = new Proxy(db, { get: (target, key) => (key === 'query' ? (...args: Parameters<Database['query']>) => (queries++, target.query(...args)) : Reflect.get(target, key)) });
+    const seen: string[] = [];
+    const handlers = Object.fromEntries(Array.from({ length: 10 }, (_, i) => [`q${i}`, (async (job) => void seen.push(job.queue)) as JobHandler]));
+    const worker = startWorker(counted, handlers, { id: 'w', autostart: false });
+    expect(await worker.drain()).toBe(0);
+    expect(queries).toBe(1);
+    await enqueue(db, 'q3', {});
+    await enqueue(db, 'q7', {});
+    await enqueue(db, 'q7', {});
+    expect(await worker.drain()).toBe(3);
+    // Round by round, one job of each queue that has one: q3 and q7, then q7 again.
+    expect(seen).toEqual(['q3', 'q7', 'q7']);
+  });
 });
