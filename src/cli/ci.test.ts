@@ -193,6 +193,23 @@ describe('runCi', () => {
     expect(t.err.join('')).toContain('retrying in 0.1 s (1/3)');
   });
 
+  it('does not retry a submission whose ingestion the server gave up (INGEST_FAILED): exit 3 with the reason at once', async () => {
+    const s = await startRecordingServer((r) => {
+      if (r.method === 'GET' && r.path.startsWith('/api/v1/projects/team%2Fapp/scan-config')) {
+        return { status: 200, body: { project: 'team/app', tools: { semgrep: { enabled: true } }, commands: { semgrep: { command: 'semgrep …', output: 'semgrep.json' } } } };
+      }
+      if (r.method === 'POST') return { status: 202, body: { id: SUBMISSION, status: 'queued', verdict: null } };
+      return { status: 500, body: { error: { code: 'INGEST_FAILED', message: 'ScanHub gave up ingesting this submission (job 7, 5 attempt(s))' } } };
+    });
+    servers.push(s);
+    const t = io(gitlabEnv(s.url), workdir());
+    const r = await runCiDetailed(base, t);
+    expect(r.exitCode, t.err.join('')).toBe(3);
+    expect(s.requests.filter((q) => q.path.endsWith('/verdict'))).toHaveLength(1);
+    expect(t.err.join('')).toContain('ScanHub answered 500: INGEST_FAILED: ScanHub gave up ingesting this submission (job 7, 5 attempt(s))');
+    expect(t.err.join('')).not.toContain('retrying');
+  });
+
   it('network failure: retries, then exit 3 with a clear message, never a pass', async () => {
     const t = io({ ...gitlabEnv('http://127.0.0.1:1'), SCANHUB_URL: 'http://127.0.0.1:1' }, workdir());
     const r = await runCiDetailed({ ...base, retries: 2, retryDelayMs: 10 }, t);

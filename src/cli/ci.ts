@@ -322,15 +322,21 @@ function retryAfterMs(res: AxiosResponse | undefined): number | undefined {
   return Math.min(Number(value) * 1000, 60_000);
 }
 
-function serverMessage(data: unknown): string | undefined {
+/** Server errors a retry can only repeat, whatever their status: the submission's ingestion was given up. */
+const FINAL_CODES = new Set(['INGEST_FAILED']);
+
+function serverError(data: unknown): { code?: string; message?: string } | undefined {
   try {
     const text = Buffer.isBuffer(data) ? data.toString('utf8') : data instanceof ArrayBuffer ? Buffer.from(data).toString('utf8') : typeof data === 'string' ? data : JSON.stringify(data);
-    const parsed = JSON.parse(text) as { error?: { code?: string; message?: string } };
-    if (parsed.error?.message) return `${parsed.error.code ? `${parsed.error.code}: ` : ''}${parsed.error.message}`;
+    return (JSON.parse(text) as { error?: { code?: string; message?: string } }).error;
   } catch {
-    // not JSON
+    return undefined; // not JSON
   }
-  return undefined;
+}
+
+function serverMessage(data: unknown): string | undefined {
+  const error = serverError(data);
+  return error?.message ? `${error.code ? `${error.code}: ` : ''}${error.message}` : undefined;
 }
 
 export function exitCodeFor(outcome: CiVerdict['outcome'], warnExitCode = EXIT.ok as number): number {
@@ -399,7 +405,7 @@ export async function runCiDetailed(options: CiOptions, io: CiIo): Promise<CiRes
         return await send();
       } catch (error) {
         const e = error as { response?: AxiosResponse; code?: string; message?: string };
-        if (e.response && !RETRYABLE_STATUS.has(e.response.status)) {
+        if (e.response && (!RETRYABLE_STATUS.has(e.response.status) || FINAL_CODES.has(serverError(e.response.data)?.code ?? ''))) {
           const msg = serverMessage(e.response.data) ?? e.message ?? 'error';
           const code = e.response.status >= 500 ? EXIT.error : EXIT.usage;
           const hint = redirectHint(e.response) || (e.response.status === 401 ? ' (check SCANHUB_TOKEN)' : e.response.status === 403 ? ' (the token may be scoped to another project or lack the ci role)' : e.response.status === 404 ? ` (does the project "${project}" exist?)` : '');
