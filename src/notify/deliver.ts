@@ -1,9 +1,10 @@
 // The outbox worker: sends one notification row through its channel under a per-channel rate limit.
 // A row already sent is never sent again; a failure the channel calls retryable goes back to the
 // queue with back-off; when the job ends for good (the last failure, or a worker that died on every
-// attempt) the row is left dead with the reason and notification.failed raised for a fallback rule. Delivery is at least once: a worker that dies between the
-// send and the acknowledgement sends again after its lease, with the same message id
-// (X-ScanHub-Delivery, Message-ID) so receivers can drop the duplicate.
+// attempt) the row is left dead with the reason and notification.failed raised for a fallback rule.
+// Delivery is at least once: a worker that dies between the send and the acknowledgement sends again
+// after its lease, with the same message id (X-ScanHub-Delivery, Message-ID) so receivers can drop
+// the duplicate.
 import Bottleneck from 'bottleneck';
 import type { Job, JobHandler } from '../jobs/queue.js';
 import type { Logger } from '../logger.js';
