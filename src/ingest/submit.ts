@@ -76,6 +76,8 @@ export interface SubmissionResult {
   replayed: boolean;
   targetRef: string | null;
   verdict: SubmissionVerdict | null;
+  /** When retention dropped its findings (migration 0018; its verdict and counts stay), or null. */
+  detailPrunedAt: string | null;
 }
 
 export interface IngestDeps {
@@ -110,9 +112,10 @@ interface SubmissionRow {
   created_at: Date;
   target_ref: string | null;
   verdict: SubmissionVerdict | null;
+  detail_pruned_at: Date | null;
 }
 
-const SUBMISSION_COLUMNS = 'id, project_id, ref, commit_sha, tools, counts, reports, request_hash, created_at, target_ref, verdict';
+const SUBMISSION_COLUMNS = 'id, project_id, ref, commit_sha, tools, counts, reports, request_hash, created_at, target_ref, verdict, detail_pruned_at';
 
 function toResult(row: SubmissionRow, replayed: boolean): SubmissionResult {
   return {
@@ -128,6 +131,7 @@ function toResult(row: SubmissionRow, replayed: boolean): SubmissionResult {
     replayed,
     targetRef: row.target_ref,
     verdict: row.verdict,
+    detailPrunedAt: row.detail_pruned_at ? new Date(row.detail_pruned_at).toISOString() : null,
   };
 }
 

@@ -69,6 +69,11 @@ export async function enqueueOnce(q: Queryable, queue: string, payload: Record<s
   return rows.length > 0;
 }
 
+/** Queued and due. */
+const DUE = `(state = 'queued' AND run_at <= now())`;
+/** Running under a lease its worker stopped renewing (it died, or is stuck). */
+const LAPSED = `(state = 'running' AND locked_until < now())`;
+
 /**
  * Claims the next due job of `queue` (or one whose lease expired with attempts left), or undefined.
  * A job whose lease expired on its last attempt is not claimed: buryAbandoned ends it.
@@ -78,7 +83,7 @@ export async function claim<P>(db: Database, queue: string, worker: string, leas
     `UPDATE jobs SET state = 'running', attempts = attempts + 1, locked_by = $2, locked_until = now() + ($3 || ' milliseconds')::interval
       WHERE id = (
         SELECT id FROM jobs
-         WHERE queue = $1 AND ((state = 'queued' AND run_at <= now()) OR (state = 'running' AND locked_until < now() AND attempts < max_attempts))
+         WHERE queue = $1 AND (${DUE} OR (${LAPSED} AND attempts < max_attempts))
          ORDER BY run_at, id LIMIT 1 FOR UPDATE SKIP LOCKED)
       RETURNING id, queue, dedupe_key, payload, attempts, max_attempts, locked_by`,
     [queue, worker, String(leaseMs)],
@@ -99,7 +104,7 @@ export async function buryAbandoned(db: Database, handlers: Readonly<Record<stri
   return db.transaction(async (tx) => {
     const { rows } = await tx.query<JobRow>(
       `UPDATE jobs SET state = 'dead', finished_at = now(), locked_until = NULL, last_error = format($2, attempts)
-        WHERE id IN (SELECT id FROM jobs WHERE queue = ANY($1::text[]) AND state = 'running' AND locked_until < now() AND attempts >= max_attempts
+        WHERE id IN (SELECT id FROM jobs WHERE queue = ANY($1::text[]) AND ${LAPSED} AND attempts >= max_attempts
                       ORDER BY id LIMIT 100 FOR UPDATE SKIP LOCKED)
         RETURNING id, queue, dedupe_key, payload, attempts, max_attempts, locked_by`,
       [Object.keys(handlers), ABANDONED],
@@ -121,16 +126,11 @@ export async function buryAbandoned(db: Database, handlers: Readonly<Record<stri
 export async function pendingWork(db: Queryable, queues: readonly string[]): Promise<{ due: Set<string>; abandoned: boolean }> {
   const { rows } = await db.query<{ queue: string; claimable: boolean; abandoned: boolean }>(
     `SELECT queue, bool_or(state = 'queued' OR attempts < max_attempts) AS claimable, bool_or(state = 'running' AND attempts >= max_attempts) AS abandoned
-       FROM jobs WHERE queue = ANY($1::text[]) AND ((state = 'queued' AND run_at <= now()) OR (state = 'running' AND locked_until < now()))
+       FROM jobs WHERE queue = ANY($1::text[]) AND (${DUE} OR ${LAPSED})
       GROUP BY queue`,
     [queues],
   );
   return { due: new Set(rows.filter((r) => r.claimable).map((r) => r.queue)), abandoned: rows.some((r) => r.abandoned) };
-}
-
-/** Extends the lease of a long job (a scan that keeps polling). */
-export async function heartbeat(q: Queryable, job: Job<unknown>, worker: string, leaseMs: number): Promise<void> {
-  await q.query(`UPDATE jobs SET locked_until = now() + ($3 || ' milliseconds')::interval WHERE id = $1 AND locked_by = $2 AND state = 'running'`, [job.id, worker, String(leaseMs)]);
 }
 
 /**
@@ -138,6 +138,11 @@ export async function heartbeat(q: Queryable, job: Job<unknown>, worker: string,
  * queue buried, or a shutdown released) no longer decides the job's state.
  */
 const HELD = `id = $1 AND state = 'running' AND locked_by IS NOT DISTINCT FROM $2`;
+
+/** Extends the lease of a long job (a scan that keeps polling), while this worker still holds it. */
+export async function heartbeat(q: Queryable, job: Job<unknown>, leaseMs: number): Promise<void> {
+  await q.query(`UPDATE jobs SET locked_until = now() + ($3 || ' milliseconds')::interval WHERE ${HELD}`, [job.id, job.lockedBy, String(leaseMs)]);
+}
 
 /** Marks the job done; false when this worker no longer held it (its effects are idempotent: nothing to undo). */
 export async function complete(q: Queryable, job: Job<unknown>, result: unknown = null): Promise<boolean> {
@@ -208,10 +213,10 @@ export function startWorker(
     if (!job) return false;
     // The lease is renewed for as long as this process works on the job; a killed worker stops
     // renewing and its job is claimed again once the lease runs out.
-    const renew = setInterval(() => void heartbeat(db, job, options.id, leaseMs).catch(() => undefined), Math.max(1000, Math.floor(leaseMs / 3)));
+    const renew = setInterval(() => void heartbeat(db, job, leaseMs).catch(() => undefined), Math.max(1000, Math.floor(leaseMs / 3)));
     renew.unref();
     try {
-      const result = await handler(job, { heartbeat: () => heartbeat(db, job, options.id, leaseMs) });
+      const result = await handler(job, { heartbeat: () => heartbeat(db, job, leaseMs) });
       clearInterval(renew);
       jobsRun.inc({ queue, outcome: (await complete(db, job, result ?? null)) ? 'done' : 'lost' });
     } catch (error) {

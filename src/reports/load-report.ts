@@ -59,17 +59,11 @@ function exceptionMap(list: readonly { fingerprint: string; exception: AppliedEx
   return new Map((list ?? []).map((e) => [e.fingerprint, e.exception]));
 }
 
-/** When retention dropped the submission's findings (migration 0018), or null while it keeps them. */
-export async function submissionDetailPrunedAt(q: Queryable, submissionId: string): Promise<Date | null> {
-  const { rows } = await q.query<{ detail_pruned_at: Date | null }>(`SELECT detail_pruned_at FROM submissions WHERE id = $1`, [submissionId]);
-  return rows[0]?.detail_pruned_at ? new Date(rows[0].detail_pruned_at) : null;
-}
-
 export async function loadSubmissionReport(q: Queryable, submissionId: string, now: Date, reportUrl?: string): Promise<ReportModel & { fixed: StoredFinding[] }> {
   const submission = await loadSubmission(q, submissionId);
   if (!submission) throw new AppError('SUBMISSION_NOT_FOUND');
   // An empty report would say "no findings": say instead that they were pruned.
-  if (await submissionDetailPrunedAt(q, submission.id)) throw new AppError('SUBMISSION_PRUNED');
+  if (submission.detailPrunedAt) throw new AppError('SUBMISSION_PRUNED');
   const project = await getProject(q, submission.projectId);
   const findings = await storedFindings(q, `FROM findings f WHERE f.id IN (SELECT finding_id FROM occurrences WHERE submission_id = $1)`, [submission.id]);
   const fixed = await storedFindings(q, `FROM findings f JOIN ref_findings r ON r.finding_id = f.id WHERE r.fixed_in_submission = $1`, [submission.id]);

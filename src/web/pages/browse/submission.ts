@@ -6,7 +6,6 @@ import type { AppDeps } from '../../../http/deps.js';
 import { authorize } from '../../../http/middleware/auth.js';
 import { loadSubmission } from '../../../ingest/submit.js';
 import { REPORT_FORMATS } from '../../../reports/render.js';
-import { submissionDetailPrunedAt } from '../../../reports/load-report.js';
 import { freshnessOf } from '../../../reports/report-model.js';
 import { findingIdsByFingerprint, submissionChanges } from '../../../store/repositories/findings.js';
 import { getProject } from '../../../store/repositories/projects.js';
@@ -48,8 +47,7 @@ export function submissionPage(deps: AppDeps): Router {
       unlisted: Math.max(0, r.matched - r.allowed - r.findings.length),
     }));
     const at = now();
-    const prunedAt = await submissionDetailPrunedAt(db, submission.id);
-    const [added, reopened, fixed] = prunedAt
+    const [added, reopened, fixed] = submission.detailPrunedAt
       ? [[], [], []]
       : await Promise.all([
           submissionChanges(db, submission.id, 'new', CHANGES_LISTED),
@@ -87,7 +85,7 @@ export function submissionPage(deps: AppDeps): Router {
           ...freshnessOf(submission.reports, at).map((f) => ({ name: f.tool, updated: f.dbUpdatedAt ? when(f.dbUpdatedAt) : 'not reported by the tool', age: f.ageDays === null ? '—' : String(f.ageDays), stale: false })),
           ...(verdict?.data ?? []).map((d) => ({ name: `ScanHub ${d.source}`, updated: d.checkedAt ? when(d.checkedAt) : 'never loaded', age: d.ageDays === null ? '—' : String(d.ageDays), stale: d.stale })),
         ],
-        pruned: prunedAt && when(prunedAt),
+        pruned: submission.detailPrunedAt && when(submission.detailPrunedAt),
         exports: REPORT_FORMATS.filter((f) => f !== 'pdf').map((f) => ({ format: f, label: FORMAT_LABELS[f] ?? f, href: `${reportBase}?format=${f}` })),
         pdfHref: `${reportBase}?format=pdf`,
         findingsHref: withQuery('/findings', {}, { project: project.name, ref: submission.ref }),
