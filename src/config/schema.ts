@@ -22,7 +22,7 @@ export const configFields = {
   role: { env: 'SCANHUB_ROLE', description: 'What this instance does: `api` (HTTP API and pages), `worker` (jobs and schedules; serves only /healthz, /readyz, /metrics) or `all`. Several instances share one PostgreSQL; the embedded PGlite needs `all`.', example: 'worker' },
   metricsToken: { env: 'SCANHUB_METRICS_TOKEN', description: 'When set, GET /metrics needs `Authorization: Bearer <it>` (Prometheus `authorization` / bearer_token).', secret: true },
   jobLeaseSeconds: { env: 'SCANHUB_JOB_LEASE', description: 'Seconds a worker holds a job without renewing it; a worker that died is replaced after this long.', example: '120' },
-  jobRetentionDays: { env: 'SCANHUB_JOB_RETENTION', description: 'Days finished jobs (done or dead) and failed uploads are kept before workers prune them; at least 7 (a scheduled pull remembers its slot through its job).', example: '14' },
+  jobRetentionDays: { env: 'SCANHUB_JOB_RETENTION', description: 'Days finished jobs (done or dead), failed uploads and recorded events are kept before workers prune them; at least 7 (a scheduled pull remembers its slot through its job).', example: '14' },
   submissionRetentionDays: {
     env: 'SCANHUB_SUBMISSION_RETENTION',
     description:

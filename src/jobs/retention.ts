@@ -1,6 +1,7 @@
-// Retention of what only matters for a while: finished jobs (done or dead) and failed uploads (their
-// report bytes are already gone; the row answers GET /submissions/{id} with the reason). Without it
-// the queue grows with every notification, push and upload, for ever. And, when the operator sets
+// Retention of what only matters for a while: finished jobs (done or dead), failed uploads (their
+// report bytes are already gone; the row answers GET /submissions/{id} with the reason) and recorded
+// events (their notifications were planned when they were recorded). Without it the queue grows with
+// every notification, push and upload, for ever. And, when the operator sets
 // SCANHUB_SUBMISSION_RETENTION, the findings (occurrences) of old submissions that are no longer the
 // latest of their ref (migration 0018): the table that grows fastest.
 //
@@ -19,6 +20,8 @@ const TARGETS = {
            SELECT id FROM jobs WHERE state IN ('done', 'dead') AND finished_at < $1 ORDER BY finished_at LIMIT ${BATCH} FOR UPDATE SKIP LOCKED)`,
   submission_uploads: `DELETE FROM submission_uploads WHERE id IN (
            SELECT id FROM submission_uploads WHERE state = 'failed' AND created_at < $1 LIMIT ${BATCH} FOR UPDATE SKIP LOCKED)`,
+  events: `DELETE FROM events WHERE id IN (
+           SELECT id FROM events WHERE created_at < $1 ORDER BY created_at LIMIT ${BATCH} FOR UPDATE SKIP LOCKED)`,
 } as const;
 
 export type PrunedCounts = Record<keyof typeof TARGETS, number>;
@@ -26,7 +29,7 @@ export type PrunedCounts = Record<keyof typeof TARGETS, number>;
 /** Removes what finished more than `days` days before `now`; returns the rows removed per table. */
 export async function pruneFinished(db: Database, now: Date, days: number): Promise<PrunedCounts> {
   const cutoff = new Date(now.getTime() - Math.max(days, MIN_RETENTION_DAYS) * 86_400_000);
-  const counts = { jobs: 0, submission_uploads: 0 };
+  const counts = { jobs: 0, submission_uploads: 0, events: 0 };
   for (const table of Object.keys(TARGETS) as (keyof typeof TARGETS)[]) {
     for (;;) {
       const { rowCount: n } = await db.query(TARGETS[table], [cutoff]);
@@ -89,7 +92,7 @@ export function retentionTask(db: Database, options: { jobDays: number; submissi
     run: async (at) => {
       const counts = await pruneFinished(db, at, options.jobDays);
       const detail = options.submissionDays > 0 ? await pruneSubmissionDetail(db, at, options.submissionDays) : { occurrences: 0 };
-      return counts.jobs + counts.submission_uploads + detail.occurrences;
+      return counts.jobs + counts.submission_uploads + counts.events + detail.occurrences;
     },
   };
 }

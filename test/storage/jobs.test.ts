@@ -131,7 +131,7 @@ describeEachBackend('job queue', (backend) => {
     expect(await jobStates()).toEqual([{ queue: 'refused', state: 'dead', last_error: 'HTTP 400 from the channel' }]);
   });
 
-  it('prunes finished jobs and failed uploads past the retention, in batches, and keeps everything else', async () => {
+  it('prunes finished jobs, failed uploads and recorded events past the retention, in batches, and keeps everything else', async () => {
     const now = new Date();
     const daysAgo = (d: number) => new Date(now.getTime() - d * 86_400_000);
     const add = async (state: string, finished: Date | null, key: string) =>
@@ -149,16 +149,19 @@ describeEachBackend('job queue', (backend) => {
       await db.query(`INSERT INTO submission_uploads (id, project_id, request, state, created_at) VALUES (gen_random_uuid(), $1, '{"ref":"main"}', $2, $3)`, [project, state, created]);
     }
 
-    expect(await pruneFinished(db, now, 14)).toEqual({ jobs: 12003, submission_uploads: 1 });
+    await db.query(`INSERT INTO events (type, project_id, payload, created_at) VALUES ('scan.completed', $1, '{"n":"old"}', $2), ('scan.completed', $1, '{"n":"recent"}', $3)`, [project, daysAgo(15), daysAgo(13)]);
+
+    expect(await pruneFinished(db, now, 14)).toEqual({ jobs: 12003, submission_uploads: 1, events: 1 });
+    expect((await db.query(`SELECT payload->>'n' AS n FROM events`)).rows).toEqual([{ n: 'recent' }]);
     const kept = (await db.query<{ dedupe_key: string }>(`SELECT dedupe_key FROM jobs ORDER BY dedupe_key`)).rows.map((r) => r.dedupe_key);
     expect(kept).toEqual(['old-queued', 'old-running', 'recent-dead', 'recent-done']);
     expect((await db.query(`SELECT state FROM submission_uploads ORDER BY state`)).rows).toEqual([{ state: 'failed' }, { state: 'queued' }]);
 
     // Never shorter than a week: a scheduled pull's slot (up to 7 days) is remembered through its job.
-    expect(await pruneFinished(db, now, 1)).toEqual({ jobs: 1, submission_uploads: 0 });
+    expect(await pruneFinished(db, now, 1)).toEqual({ jobs: 1, submission_uploads: 0, events: 1 });
     expect((await db.query(`SELECT dedupe_key FROM jobs WHERE state = 'done'`)).rows).toEqual([{ dedupe_key: 'recent-done' }]);
     expect(await enqueueOnce(db, 'q', {}, 'recent-done')).toBe(false);
-    expect(await pruneFinished(db, daysAgo(-6), 1)).toEqual({ jobs: 1, submission_uploads: 1 });
+    expect(await pruneFinished(db, daysAgo(-6), 1)).toEqual({ jobs: 1, submission_uploads: 1, events: 0 });
   });
 
   it('polls with one query when idle, whatever the number of queues, and still takes each due job', async () => {

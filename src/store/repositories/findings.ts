@@ -37,21 +37,30 @@ export interface FindingPage {
 }
 
 /**
- * The submission that last saw the finding of a ref_findings row (aliased `r`). Ingest does not
- * rewrite a row when a submission only sees its finding again (migration 0014): then the ref's latest
- * submission, which has an occurrence of it, is the last sighting; otherwise the row's own column is.
+ * The submission that last saw the finding of a ref_findings row (aliased `r`) on its ref (the refs row,
+ * aliased `ref`). Ingest does not rewrite a row when a submission only sees its finding again (migration
+ * 0014): then the ref's latest submission, which has an occurrence of it, is the last sighting;
+ * otherwise the row's own column is.
  */
+function lastSeenOnRef(r: string, ref: string): string {
+  return `CASE WHEN EXISTS (SELECT 1 FROM occurrences lo WHERE lo.submission_id = ${ref}.last_submission_id AND lo.finding_id = ${r}.finding_id)
+    THEN ${ref}.last_submission_id ELSE ${r}.last_seen_submission END`;
+}
+
+/** lastSeenOnRef as a value of its own, looking up the row's ref. */
 export function lastSeenSubmissionOf(r: string): string {
-  return `(SELECT CASE WHEN EXISTS (SELECT 1 FROM occurrences lo WHERE lo.submission_id = lref.last_submission_id AND lo.finding_id = ${r}.finding_id)
-    THEN lref.last_submission_id ELSE ${r}.last_seen_submission END FROM refs lref WHERE lref.project_id = ${r}.project_id AND lref.ref = ${r}.ref)`;
+  return `(SELECT ${lastSeenOnRef(r, 'lref')} FROM refs lref WHERE lref.project_id = ${r}.project_id AND lref.ref = ${r}.ref)`;
 }
 
 /**
  * When a scan last reported the finding (aliased `f`): its latest sighting on any ref. The findings row
  * is left alone when nothing about the finding changed (migration 0014); rows only ever written before
- * that keep their own date.
+ * that keep their own date. The ref is joined, not looked up as a value: as a join key, a lookup was
+ * run twice per row, and this is most of the findings API's database time.
  */
-const LAST_SEEN_AT = `COALESCE((SELECT max(ls.created_at) FROM ref_findings lr JOIN submissions ls ON ls.id = ${lastSeenSubmissionOf('lr')}
+const LAST_SEEN_AT = `COALESCE((SELECT max(ls.created_at) FROM ref_findings lr
+  JOIN refs lref ON lref.project_id = lr.project_id AND lref.ref = lr.ref
+  JOIN submissions ls ON ls.id = ${lastSeenOnRef('lr', 'lref')}
   WHERE lr.finding_id = f.id), f.last_seen_at) AS last_seen_at`;
 
 /** What a stored finding (aliased `f`) is read with; storedFindingText writes it. Its data stays JSON text. */
