@@ -6,7 +6,7 @@ import { renderHtml } from '../reports/engine.js';
 import { readSession, csrfMatches, type Session } from '../security/sessions.js';
 import { PERMISSIONS, type Action } from '../http/permissions.js';
 import type { Role } from '../security/tokens.js';
-import { readCookie, SESSION_COOKIE } from '../http/middleware/auth.js';
+import { readCookie, sendToSignIn, SESSION_COOKIE } from '../http/middleware/auth.js';
 import type { Database } from '../store/db.js';
 
 /** The signed-in session of a page request (set by requirePage). */
@@ -25,8 +25,7 @@ export function requirePage(db: Database): RequestHandler {
       return next();
     }
     if ((req.method === 'GET' || req.method === 'HEAD') && req.accepts(['html', 'json']) === 'html') {
-      res.redirect(303, req.originalUrl === '/' ? '/login' : `/login?next=${encodeURIComponent(req.originalUrl)}`);
-      return;
+      return sendToSignIn(req, res);
     }
     next(new AppError('UNAUTHENTICATED', 'Your session has ended; sign in again.'));
   };

@@ -1,5 +1,5 @@
 // Bearer-token authentication for /api, cookie sessions for the pages; role and project checks.
-import type { Request, RequestHandler } from 'express';
+import type { Request, RequestHandler, Response } from 'express';
 import { AppError } from '../../errors.js';
 import { authenticateToken, type Role, type TokenIdentity } from '../../security/tokens.js';
 import type { Database } from '../../store/db.js';
@@ -33,6 +33,11 @@ export function identity(res: { locals: Record<string, unknown> }): TokenIdentit
   return id;
 }
 
+/** A browser without a session goes to the sign-in page, which brings it back here after. */
+export function sendToSignIn(req: Request, res: Response): void {
+  res.redirect(303, req.originalUrl === '/' ? '/login' : `/login?next=${encodeURIComponent(req.originalUrl)}`);
+}
+
 /** Methods that change nothing: no CSRF token needed, and no cached token or project to forget. */
 export const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
@@ -58,7 +63,15 @@ export function authenticate(db: Database, options: { limiter?: WindowLimiter; p
     } else {
       // The dashboard's scripts call the API with the page session; changes must echo its CSRF token.
       const session = await readSession(db, readCookie(req, SESSION_COOKIE));
-      if (!session) return next(new AppError('UNAUTHENTICATED'));
+      if (!session) {
+        // A person following a link ScanHub gave out (a report in an alert, an MR note, a pipeline
+        // log) signs in and comes back, instead of reading a JSON error. Only a browser's navigation,
+        // which asks for HTML over JSON: a program (no Accept, or */*) still gets its 401.
+        if (SAFE_METHODS.has(req.method) && req.method !== 'OPTIONS' && req.accepts(['json', 'html']) === 'html') {
+          return sendToSignIn(req, res);
+        }
+        return next(new AppError('UNAUTHENTICATED'));
+      }
       if (!SAFE_METHODS.has(req.method) && !csrfMatches(session, req.get('x-csrf-token'))) return next(new AppError('CSRF_FAILED'));
       id = session.identity;
     }

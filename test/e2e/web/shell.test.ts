@@ -2,7 +2,10 @@
 // accepts the page session only with its CSRF token for changes, and people get HTML errors.
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { Browser } from 'playwright-core';
-import { startTestApp, type TestApp } from '../../helpers/app.js';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { startTestApp, submissionForm, type TestApp } from '../../helpers/app.js';
+import { projectRoot } from '../../helpers/corpus.js';
 // These run inside the page (page.evaluate); the project is compiled without the DOM library.
 declare const document: { documentElement: { scrollWidth: number; clientWidth: number }; querySelector(s: string): { dataset: Record<string, string> } | null };
 import { describeBrowser, expectAccessible, launchBrowser, signIn } from '../../helpers/browser.js';
@@ -68,6 +71,31 @@ describeBrowser('dashboard shell', () => {
     const api = await fetch(`${app.url}/no-such-page`, { headers: { accept: 'application/json' }, redirect: 'manual' });
     expect(api.status).toBe(401);
     expect(((await api.json()) as { error: { code: string } }).error.code).toBe('UNAUTHENTICATED');
+    await page.close();
+  });
+
+  it('takes a person following a report link (an alert, an MR note, a pipeline log) through sign-in to the report; a program still gets 401', async () => {
+    expect((await app.api('/api/v1/projects', { method: 'POST', body: JSON.stringify({ name: 'web/linked' }), headers: { 'content-type': 'application/json' } })).status).toBe(201);
+    const report = readFileSync(join(projectRoot, 'test/apps/demo-reports/semgrep.json'));
+    const submitted = await app.api(`/api/v1/projects/${encodeURIComponent('web/linked')}/submissions`, { method: 'POST', body: submissionForm({ ref: 'main' }, [{ name: 'semgrep.json', content: report }]) });
+    expect(submitted.status).toBe(201);
+    const link = `/api/v1/submissions/${((await submitted.json()) as { id: string }).id}/report`;
+
+    for (const accept of [undefined, '*/*', 'application/json', 'application/json, text/plain, */*']) {
+      const res = await fetch(`${app.url}${link}`, { headers: accept ? { accept } : {}, redirect: 'manual' });
+      expect(res.status, `Accept: ${accept}`).toBe(401);
+      expect(((await res.json()) as { error: { code: string } }).error.code).toBe('UNAUTHENTICATED');
+    }
+    const changed = await fetch(`${app.url}/api/v1/projects`, { method: 'POST', headers: { accept: 'text/html', 'content-type': 'application/json' }, body: '{"name":"web/nope"}', redirect: 'manual' });
+    expect(changed.status).toBe(401);
+
+    const page = await browser.newPage();
+    await page.goto(`${app.url}${link}`);
+    expect(new URL(page.url()).pathname).toBe('/login');
+    await page.getByLabel('API token').fill(app.adminToken);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.waitForURL((u) => u.pathname === link);
+    expect(await page.title()).toContain('web/linked');
     await page.close();
   });
 });
