@@ -227,7 +227,7 @@ export function buildOpenApi(version: string): Record<string, unknown> {
     servers: [{ url: '/' }],
     security: [{ bearer: [] }],
     components: {
-      securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'An API token (shk_…) from `scanhub token create` or POST /api/v1/tokens' } },
+      securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'An API token (shk_…) from `scanhub token create` or POST /api/v1/tokens. Without one, a GET that asks for HTML over JSON (a browser following a link) is redirected (303) to sign in; any other request is answered 401.' } },
       schemas: { Error: jsonSchema(errorSchema) },
     },
     paths,
