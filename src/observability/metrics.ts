@@ -48,7 +48,7 @@ export const jobsRun = new Counter({
 
 export const rowsPruned = new Counter({
   name: 'scanhub_rows_pruned_total',
-  help: 'Rows removed by retention (finished jobs, failed uploads, pruned submissions\' occurrences), by table.',
+  help: 'Rows removed by retention (finished jobs, failed uploads, recorded events, pruned submissions\' occurrences), by table.',
   labelNames: ['table'] as const,
   registers: [registry],
 });

@@ -148,7 +148,6 @@ describeEachBackend('job queue', (backend) => {
     for (const [state, created] of [['failed', daysAgo(15)], ['failed', daysAgo(2)], ['queued', daysAgo(15)]] as const) {
       await db.query(`INSERT INTO submission_uploads (id, project_id, request, state, created_at) VALUES (gen_random_uuid(), $1, '{"ref":"main"}', $2, $3)`, [project, state, created]);
     }
-
     await db.query(`INSERT INTO events (type, project_id, payload, created_at) VALUES ('scan.completed', $1, '{"n":"old"}', $2), ('scan.completed', $1, '{"n":"recent"}', $3)`, [project, daysAgo(15), daysAgo(13)]);
 
     expect(await pruneFinished(db, now, 14)).toEqual({ jobs: 12003, submission_uploads: 1, events: 1 });

@@ -67,7 +67,7 @@ export function authenticate(db: Database, options: { limiter?: WindowLimiter; p
         // A person following a link ScanHub gave out (a report in an alert, an MR note, a pipeline
         // log) signs in and comes back, instead of reading a JSON error. Only a browser's navigation,
         // which asks for HTML over JSON: a program (no Accept, or */*) still gets its 401.
-        if (SAFE_METHODS.has(req.method) && req.method !== 'OPTIONS' && req.accepts(['json', 'html']) === 'html') {
+        if ((req.method === 'GET' || req.method === 'HEAD') && req.accepts(['json', 'html']) === 'html') {
           return sendToSignIn(req, res);
         }
         return next(new AppError('UNAUTHENTICATED'));

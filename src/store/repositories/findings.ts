@@ -55,8 +55,8 @@ export function lastSeenSubmissionOf(r: string): string {
 /**
  * When a scan last reported the finding (aliased `f`): its latest sighting on any ref. The findings row
  * is left alone when nothing about the finding changed (migration 0014); rows only ever written before
- * that keep their own date. The ref is joined, not looked up as a value: as a join key, a lookup was
- * run twice per row, and this is most of the findings API's database time.
+ * that keep their own date. The ref is joined, not looked up as a value: used as a join key, the
+ * lookup ran twice per row. "Last seen" is most of the findings API's database time.
  */
 const LAST_SEEN_AT = `COALESCE((SELECT max(ls.created_at) FROM ref_findings lr
   JOIN refs lref ON lref.project_id = lr.project_id AND lref.ref = lr.ref
